@@ -1,0 +1,61 @@
+// Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
+//
+// Config: every setting of a StreamGate process, loaded in layers: built-in defaults, then an
+// optional JSON file (--config PATH), then environment variables STREAMGATE_<SECTION>_<KEY>,
+// then command-line flags --<section>.<key>=<value>. docs/configuration.md lists every key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "streamgate/http.h"
+#include "streamgate/logging.h"
+#include "streamgate/result.h"
+#include "streamgate/runtime.h"
+
+namespace streamgate {
+
+struct Config {
+  // Which shell this is ("streamgate" for the monolith, "upload", …): logs, health, metrics.
+  std::string service = "streamgate";
+  // Every file the process writes (SQLite files, uploads, media) lives below this directory.
+  std::string data_dir = "./data";            // STREAMGATE_DATA_DIR
+  HttpServerOptions server;                   // STREAMGATE_SERVER_*
+  RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
+  LogOptions log;                             // STREAMGATE_LOG_*
+};
+
+struct ConfigSources {
+  // Command-line arguments without the program name: "--config", "x.json", "--server.port=9",
+  // "--server.port", "9".
+  std::vector<std::string> args;
+  // The environment to read; nullopt reads the process environment.
+  std::optional<std::map<std::string, std::string>> environment;
+};
+
+// Applies the layers on top of `defaults`. Every error names the offending key and source, e.g.
+// `InvalidArgument: STREAMGATE_SERVER_PORT: "80x" is not an integer in [0, 65535]`. Unknown keys
+// in the JSON file or in flags are errors; unknown STREAMGATE_* variables are ignored (they may
+// belong to a newer version) but logged at warn level.
+Result<Config> LoadConfig(const ConfigSources& sources, Config defaults = {});
+
+// Checks cross-field rules (ports, positive limits, …); LoadConfig calls it too.
+Status ValidateConfig(const Config& config);
+
+// The effective configuration as a JSON document (the same shape as the config file).
+std::string ConfigToJson(const Config& config);
+
+// One entry per key, for --help and docs/configuration.md.
+struct ConfigKeyInfo {
+  std::string key;           // "server.port"
+  std::string env;           // "STREAMGATE_SERVER_PORT"
+  std::string type;          // "integer", "string", "boolean", "enum(text|json)"
+  std::string default_value;
+  std::string description;
+};
+std::vector<ConfigKeyInfo> DescribeConfigKeys();
+
+}  // namespace streamgate

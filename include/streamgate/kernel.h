@@ -1,0 +1,102 @@
+// Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The microkernel: Plugins are the units of functionality (upload, auth, …); the Kernel owns the
+// HTTP router and server, the EventBus, and the plugins' life cycle. The monolith registers every
+// plugin in one Kernel; each microservice registers one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "streamgate/config.h"
+#include "streamgate/event_bus.h"
+#include "streamgate/http.h"
+#include "streamgate/result.h"
+#include "streamgate/runtime.h"
+
+namespace streamgate {
+
+enum class HealthState { kHealthy, kDegraded, kUnhealthy };
+std::string_view HealthStateName(HealthState state);  // "healthy", "degraded", "unhealthy"
+
+struct HealthReport {
+  HealthState state = HealthState::kHealthy;
+  std::string message;  // why, when not healthy
+};
+
+// What a plugin receives in Init(). Every reference outlives the plugin.
+struct PluginContext {
+  const Config& config;
+  Runtime& runtime;
+  Router& router;    // add routes here; the server starts after every Init() has returned
+  EventBus& events;
+};
+
+// A unit of functionality. The Kernel calls Init, then Start, then (later) Stop, each once and
+// from one thread; Health may be called from any thread at any time after Init.
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual std::string Name() const = 0;
+  virtual std::string Version() const;  // defaults to the library version
+  // Registers routes and subscriptions, opens stores. No traffic arrives before every plugin's
+  // Init has returned.
+  virtual Status Init(PluginContext& context) = 0;
+  // Begins background work. Called in registration order after every Init.
+  virtual Status Start() { return Status::Ok(); }
+  // Ends background work. Called in reverse order, after the server has drained.
+  virtual Status Stop() { return Status::Ok(); }
+  virtual HealthReport Health() const { return {}; }
+};
+
+struct PluginHealth {
+  std::string name;
+  std::string version;
+  HealthReport report;
+};
+
+struct KernelHealth {
+  HealthState state = HealthState::kHealthy;  // the worst of the plugins'
+  std::vector<PluginHealth> plugins;
+};
+
+// Serves, on top of the plugins' routes: GET /health, /ready, /api/v1/health and /metrics.
+// Thread-safety: Register, Start and Stop from one thread; Health, ready and port from any.
+// Ownership: owns the plugins, the router, the server and the event bus; borrows the Runtime,
+// which must outlive it.
+class Kernel {
+ public:
+  static Result<std::unique_ptr<Kernel>> Create(const Config& config, Runtime& runtime);
+  ~Kernel();  // stops if still running
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Before Start(). AlreadyExists when a plugin of the same name is registered.
+  Status Register(std::unique_ptr<Plugin> plugin);
+  // Init every plugin, Start every plugin, then listen. On failure, what was started is stopped
+  // again in reverse order and the error names the plugin.
+  Status Start();
+  // Graceful: the server drains in-flight requests, then plugins stop in reverse order.
+  // Idempotent; returns the first plugin error, if any.
+  Status Stop();
+
+  KernelHealth Health() const;
+  // True between a successful Start() and Stop(), while no plugin is unhealthy.
+  bool ready() const;
+  // The bound port, once started.
+  uint16_t port() const;
+
+  const Config& config() const;
+  Router& router();
+  EventBus& events();
+  // Null before Start().
+  HttpServer* server();
+
+ private:
+  struct Impl;
+  explicit Kernel(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace streamgate

@@ -1,0 +1,15 @@
+// Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
+// Umbrella header: the whole public API of libstreamgate.
+#pragma once
+
+#include "streamgate/config.h"
+#include "streamgate/event_bus.h"
+#include "streamgate/http.h"
+#include "streamgate/kernel.h"
+#include "streamgate/logging.h"
+#include "streamgate/plugins.h"
+#include "streamgate/result.h"
+#include "streamgate/runtime.h"
+#include "streamgate/service.h"
+#include "streamgate/status.h"
+#include "streamgate/version.h"
