@@ -15,9 +15,9 @@
 namespace streamgate {
 
 struct Runtime::Impl {
-  Impl(int io_thread_count, int worker_thread_count)
-      : io(io_thread_count), workers(static_cast<std::size_t>(worker_thread_count)),
-        io_thread_count(io_thread_count), worker_thread_count(worker_thread_count) {}
+  Impl(int io_count, int worker_count)
+      : io(io_count), workers(static_cast<std::size_t>(worker_count)),
+        io_thread_count(io_count), worker_thread_count(worker_count) {}
 
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_guard;
