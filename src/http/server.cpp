@@ -6,6 +6,7 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -21,8 +22,13 @@ using internal::Connection;
 using internal::ServerCore;
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  // The acceptor and both timers share one strand: Shutdown() posts to it from other threads.
   Impl(std::shared_ptr<ServerCore> c, asio::io_context& io)
-      : core(std::move(c)), acceptor(io), sweep_timer(io), retry_timer(io) {}
+      : core(std::move(c)),
+        strand(asio::make_strand(io)),
+        acceptor(strand),
+        sweep_timer(strand),
+        retry_timer(strand) {}
 
   void Accept();
   void ScheduleSweep();
@@ -32,6 +38,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void WaitForConnections(std::chrono::milliseconds limit);
 
   std::shared_ptr<ServerCore> core;
+  asio::strand<asio::io_context::executor_type> strand;
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer sweep_timer;
   asio::steady_timer retry_timer;
@@ -97,6 +104,12 @@ HttpServer::~HttpServer() {
 
 Status HttpServer::Start() {
   if (impl_->started.exchange(true)) return Status::FailedPrecondition("server already started");
+  // sendfile(2) has no MSG_NOSIGNAL: a peer that resets mid-file would raise SIGPIPE and kill the
+  // process. Ignore it unless the embedder installed a handler of its own.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    std::signal(SIGPIPE, SIG_IGN);
+  }
   const HttpServerOptions& o = impl_->core->options;
   asio::error_code ec;
   std::string host = o.host == "localhost" ? "127.0.0.1" : o.host;
@@ -163,9 +176,9 @@ void HttpServer::Shutdown() {
 
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(
-      asio::make_strand(acceptor.get_executor()),
+      asio::make_strand(strand.get_inner_executor()),
       [self = shared_from_this()](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-        if (!self->acceptor.is_open()) return;
+        if (!self->acceptor.is_open() || ec == asio::error::operation_aborted) return;
         if (ec) {
           // Out of descriptors (EMFILE/ENFILE) or memory: back off instead of spinning.
           Log(LogLevel::kWarn, "http", "accept failed: " + ec.message());
