@@ -26,26 +26,35 @@ bool IsUnreserved(unsigned char c) {
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (in.size() - i < 3) return std::nullopt;  // truncated escape: "%", "%4"
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      const char decoded = static_cast<char>(hi * 16 + lo);
-      // An encoded NUL would truncate the string at the first C API (open(2), realpath(3)) and
-      // so let "a%00.m3u8" mean "a": no legitimate path or parameter contains one.
-      if (decoded == '\0') return std::nullopt;
-      out.push_back(decoded);
-      i += 2;
-    } else if (c == '\0') {
-      return std::nullopt;  // a raw NUL is as dangerous as an encoded one
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
+  std::size_t i = 0;
+  while (i < in.size()) {
+    // Most paths have no escape at all: copy each plain run in one append, not byte by byte.
+    std::size_t run_end = i;
+    while (run_end < in.size() && in[run_end] != '%' && in[run_end] != '\0' &&
+           !(plus_is_space && in[run_end] == '+')) {
+      ++run_end;
     }
+    out.append(in.data() + i, run_end - i);
+    i = run_end;
+    if (i == in.size()) break;
+
+    const char c = in[i];
+    if (c == '\0') return std::nullopt;  // a raw NUL is as dangerous as an encoded one
+    if (c == '+') {
+      out.push_back(' ');
+      ++i;
+      continue;
+    }
+    if (in.size() - i < 3) return std::nullopt;  // truncated escape: "%", "%4"
+    const int hi = HexValue(in[i + 1]);
+    const int lo = HexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    const char decoded = static_cast<char>(hi * 16 + lo);
+    // An encoded NUL would truncate the string at the first C API (open(2), realpath(3)) and
+    // so let "a%00.m3u8" mean "a": no legitimate path or parameter contains one.
+    if (decoded == '\0') return std::nullopt;
+    out.push_back(decoded);
+    i += 3;
   }
   return out;
 }

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Static file delivery, StreamGate vs nginx, side by side in one run on this machine.
+#
+#   benchmarks/http_vs_nginx.sh [BUILD_DIR]      (default BUILD_DIR: build)
+#
+# Serves the same three files (1 KB, 100 KB, 2 MB) from both servers on 127.0.0.1, checks with
+# curl that both return byte-identical content, warms both up, then runs wrk against each file
+# on each server, alternating which server goes first, and prints requests/s and the ratio.
+# Both servers get the same client settings; nginx runs with ordinary production settings
+# (worker_processes auto, sendfile, tcp_nopush, access_log off).
+#
+# Environment (defaults in brackets):
+#   WRK_THREADS [2]  WRK_CONNECTIONS [64]  WRK_DURATION [10s]  WARMUP_DURATION [2s]
+#   ROUNDS [1]: wrk runs per file and server; the table shows the median.
+#   SG_IO_THREADS [0 = one per hardware thread]  SG_HANDLER_MODE [inline]
+#   NGINX [/usr/sbin/nginx]
+set -euo pipefail
+
+BUILD_DIR=${1:-build}
+SERVER_BIN=${SERVER_BIN:-$BUILD_DIR/benchmarks/streamgate_file_server}
+NGINX=${NGINX:-/usr/sbin/nginx}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
+WRK_DURATION=${WRK_DURATION:-10s}
+WARMUP_DURATION=${WARMUP_DURATION:-2s}
+ROUNDS=${ROUNDS:-1}
+SG_IO_THREADS=${SG_IO_THREADS:-0}
+SG_HANDLER_MODE=${SG_HANDLER_MODE:-inline}
+PYTHON=/usr/bin/python3
+
+die() { echo "http_vs_nginx: $*" >&2; exit 1; }
+[[ -x $SERVER_BIN ]] || die "no $SERVER_BIN (build the streamgate_file_server target first)"
+[[ -x $NGINX ]] || die "no $NGINX (apt-get install nginx-light, or scripts/install-deps.sh)"
+command -v wrk >/dev/null || die "wrk is not installed"
+command -v curl >/dev/null || die "curl is not installed"
+if pgrep -x cc1plus >/dev/null; then
+  echo "http_vs_nginx: WARNING: a compiler is running; the numbers will be disturbed" >&2
+fi
+
+# Both servers and this script may need more descriptors than the default soft limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+TMP=$(mktemp -d /tmp/sg_vs_nginx.XXXXXX)
+# nginx workers run as "nobody" when started as root: they must be able to read the files.
+chmod 755 "$TMP"
+NGINX_PID=
+SG_PID=
+cleanup() {
+  [[ -n $SG_PID ]] && kill "$SG_PID" 2>/dev/null && wait "$SG_PID" 2>/dev/null
+  [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for() {  # url pid name
+  for _ in $(seq 100); do
+    curl -s -o /dev/null --noproxy '*' "$1" && return 0
+    kill -0 "$2" 2>/dev/null || die "$3 exited during start-up (see above)"
+    sleep 0.1
+  done
+  die "$3 did not answer $1 within 10 s"
+}
+
+# --- files -------------------------------------------------------------------------------------
+mkdir -p "$TMP/files" "$TMP/nginx"
+FILES=(1k.bin 100k.bin 2m.bin)
+LABELS=("1 KB" "100 KB" "2 MB")
+head -c 1024 /dev/urandom >"$TMP/files/1k.bin"
+head -c 102400 /dev/urandom >"$TMP/files/100k.bin"
+head -c 2097152 /dev/urandom >"$TMP/files/2m.bin"
+chmod 755 "$TMP/files"
+chmod 644 "$TMP"/files/*
+
+# --- nginx ---------------------------------------------------------------------------------------
+NGINX_PORT=$(free_port)
+cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events {
+  worker_connections 16384;
+}
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 100000;
+  client_body_temp_path $TMP/nginx/body;
+  proxy_temp_path $TMP/nginx/proxy;
+  fastcgi_temp_path $TMP/nginx/fastcgi;
+  uwsgi_temp_path $TMP/nginx/uwsgi;
+  scgi_temp_path $TMP/nginx/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $TMP/files;
+    location / {
+    }
+  }
+}
+EOF
+"$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
+NGINX_PID=$!
+
+# --- StreamGate ----------------------------------------------------------------------------------
+SG_PORT=$(free_port)
+"$SERVER_BIN" --root "$TMP/files" --host 127.0.0.1 --port "$SG_PORT" \
+  --io-threads "$SG_IO_THREADS" --handler-mode "$SG_HANDLER_MODE" >"$TMP/sg.out" 2>&1 &
+SG_PID=$!
+
+wait_for "http://127.0.0.1:$NGINX_PORT/1k.bin" "$NGINX_PID" nginx
+wait_for "http://127.0.0.1:$SG_PORT/1k.bin" "$SG_PID" streamgate_file_server
+NGINX_VERSION=$("$NGINX" -v 2>&1 | sed 's/.*: //')
+
+# --- same bytes from both ------------------------------------------------------------------------
+for f in "${FILES[@]}"; do
+  want=$(sha256sum <"$TMP/files/$f" | cut -d' ' -f1)
+  for port in "$NGINX_PORT" "$SG_PORT"; do
+    got=$(curl -sf --noproxy '*' "http://127.0.0.1:$port/$f" | sha256sum | cut -d' ' -f1)
+    [[ $got == "$want" ]] || die "port $port returned different bytes for $f ($got != $want)"
+  done
+done
+echo "content check: both servers return byte-identical files (sha256)"
+
+# --- measure -------------------------------------------------------------------------------------
+# Prints "<requests/s> <errors>" for one wrk run.
+run_wrk() {  # url duration
+  local out
+  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$2" "$1")
+  local rps errors non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  [[ -n $rps ]] || die "could not parse wrk output: $out"
+  echo "$rps $((${errors:-0} + ${non2xx:-0}))"
+}
+
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+echo "warm-up: $WARMUP_DURATION per file and server"
+for f in "${FILES[@]}"; do
+  run_wrk "http://127.0.0.1:$NGINX_PORT/$f" "$WARMUP_DURATION" >/dev/null
+  run_wrk "http://127.0.0.1:$SG_PORT/$f" "$WARMUP_DURATION" >/dev/null
+done
+
+echo "measuring: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION, $ROUNDS round(s)"
+declare -A RPS
+ERRORS=0
+turn=0
+for ((round = 0; round < ROUNDS; round++)); do
+  for i in "${!FILES[@]}"; do
+    f=${FILES[$i]}
+    # Alternate which server goes first, so that neither always runs on a warmer machine.
+    if ((turn++ % 2 == 0)); then order=(nginx streamgate); else order=(streamgate nginx); fi
+    for server in "${order[@]}"; do
+      port=$NGINX_PORT
+      [[ $server == streamgate ]] && port=$SG_PORT
+      result=$(run_wrk "http://127.0.0.1:$port/$f" "$WRK_DURATION")
+      read -r rps errs <<<"$result"
+      printf '  %-7s %-10s %12s req/s%s\n' "${LABELS[$i]}" "$server" "$rps" \
+        "$( ((errs > 0)) && echo "  ($errs errors)")"
+      RPS[$server,$i]="${RPS[$server,$i]:-} $rps"
+      ERRORS=$((ERRORS + errs))
+    done
+  done
+done
+
+echo
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "nginx $NGINX_VERSION (worker_processes auto) vs streamgate_file_server" \
+  "($(grep -o 'io_threads=[0-9]*' "$TMP/sg.out"), handler $SG_HANDLER_MODE)"
+echo
+printf '| %-9s | %14s | %14s | %17s |\n' "file" "nginx req/s" "streamgate req/s" "streamgate/nginx"
+printf '|%s|%s|%s|%s|\n' "-----------" "----------------" "------------------" "-------------------"
+for i in "${!FILES[@]}"; do
+  n=$(median <<<"${RPS[nginx,$i]}")
+  s=$(median <<<"${RPS[streamgate,$i]}")
+  ratio=$(awk -v s="$s" -v n="$n" 'BEGIN {printf "%.2f", (n > 0) ? s / n : 0}')
+  printf '| %-9s | %14.0f | %16.0f | %16sx |\n' "${LABELS[$i]}" "$n" "$s" "$ratio"
+done
+if ((ERRORS > 0)); then
+  die "$ERRORS socket errors or non-2xx responses during the runs: the numbers are not comparable"
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every benchmark, in one go (`make bench`): the Google Benchmarks, then the side-by-side
+# comparisons with nginx. Numbers are only meaningful on an otherwise idle machine.
+#
+#   benchmarks/run_all.sh BUILD_DIR
+set -euo pipefail
+
+BUILD_DIR=${1:?usage: benchmarks/run_all.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+if pgrep -x cc1plus >/dev/null; then
+  echo "run_all: WARNING: a compiler is running; the numbers will be disturbed" >&2
+fi
+
+for bench in streamgate_bench_router streamgate_bench_http_internals; do
+  bin=$BUILD_DIR/benchmarks/$bench
+  [[ -x $bin ]] || { echo "run_all: no $bin (configure with -DSTREAMGATE_BUILD_BENCHMARKS=ON)" >&2; exit 1; }
+  echo "== $bench"
+  "$bin"
+  echo
+done
+
+echo "== static files: StreamGate vs nginx"
+"$HERE/http_vs_nginx.sh" "$BUILD_DIR"
+echo
+echo "== idle keep-alive connections"
+"$HERE/idle_connections.sh" "$BUILD_DIR"
