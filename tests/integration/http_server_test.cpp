@@ -81,6 +81,12 @@ uint64_t Checksum(const std::string& s) {
   return sum;
 }
 
+RouteOptions Inline() {
+  RouteOptions options;
+  options.mode = HandlerMode::kInline;
+  return options;
+}
+
 // A server with a handful of routes, on a free loopback port.
 struct Fixture {
   explicit Fixture(HttpServerOptions options = {}) {
@@ -88,7 +94,7 @@ struct Fixture {
     auto r = std::make_shared<Router>();
     REQUIRE(r->Add(HttpMethod::kGet, "/hello",
                    [](HttpRequest&) { return HttpResponse::Text(200, "hello"); },
-                   {HandlerMode::kInline})
+                   Inline())
                 .ok());
     REQUIRE(r->Add(HttpMethod::kGet, "/echo/{name}",
                    [](HttpRequest& req) {
@@ -110,7 +116,7 @@ struct Fixture {
                    [this](HttpRequest& req) {
                      return HttpResponse::File((files.path / std::string(req.Param("name"))).string());
                    },
-                   {HandlerMode::kInline})
+                   Inline())
                 .ok());
     RouteOptions upload;
     upload.max_body_bytes = 32 * 1024 * 1024;
