@@ -13,8 +13,9 @@
 namespace streamgate::internal {
 namespace {
 
-constexpr int64_t kMaxTimeoutMs = 24 * 60 * 60 * 1000;  // one day: anything longer is a typo
-constexpr int64_t kMiB = 1024 * 1024;
+constexpr int64_t kMaxTimeoutMs =
+    int64_t{24} * 60 * 60 * 1000;  // one day: anything longer is a typo
+constexpr int64_t kMiB = int64_t{1024} * 1024;
 constexpr int64_t kTiB = kMiB * kMiB;
 
 std::string Lower(std::string_view text) {
@@ -148,7 +149,7 @@ ConfigKey BooleanKey(std::string key, Field field, std::string description) {
 
 // An enum spelled as one of `names` (case-insensitive); names[i] is the enumerator with value i.
 template <typename Field>
-ConfigKey EnumKey(std::string key, Field field, std::vector<std::string> names,
+ConfigKey EnumKey(std::string key, Field field, const std::vector<std::string>& names,
                   std::string description) {
   using T = FieldType<Field>;
   static_assert(std::is_enum_v<T>);

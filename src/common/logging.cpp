@@ -50,48 +50,43 @@ void AppendJsonString(spdlog::string_view_t text, spdlog::memory_buf_t& dest) {
   dest.append(quoted.data(), quoted.data() + quoted.size());
 }
 
-// %J: the message as a JSON string literal.
-class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+using FlagWriter = void (*)(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest);
+
+// A pattern flag that writes what `Write` makes of the message.
+template <FlagWriter Write>
+class CustomFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
               spdlog::memory_buf_t& dest) override {
-    AppendJsonString(msg.payload, dest);
+    Write(msg, dest);
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
+    return std::make_unique<CustomFlag>();
   }
 };
+
+// %J: the message as a JSON string literal.
+void WriteJsonMessage(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  AppendJsonString(msg.payload, dest);
+}
 
 // %K: the logger name as a JSON string literal (component names come from callers).
-class JsonLoggerFlag final : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
-              spdlog::memory_buf_t& dest) override {
-    AppendJsonString(msg.logger_name, dest);
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonLoggerFlag>();
-  }
-};
+void WriteJsonLogger(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  AppendJsonString(msg.logger_name, dest);
+}
 
 // %W: our level names ("warn", not spdlog's "warning"), the same words that ParseLogLevel reads.
-class LevelNameFlag final : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
-              spdlog::memory_buf_t& dest) override {
-    const std::string_view name = LogLevelName(FromSpdlogLevel(msg.level));
-    dest.append(name.data(), name.data() + name.size());
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<LevelNameFlag>();
-  }
-};
+void WriteLevelName(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  const std::string_view name = LogLevelName(FromSpdlogLevel(msg.level));
+  dest.append(name.data(), name.data() + name.size());
+}
 
 std::unique_ptr<spdlog::formatter> MakeFormatter(LogFormat format) {
   // UTC with milliseconds, so that lines from several hosts sort and compare directly.
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-  formatter->add_flag<JsonMessageFlag>('J').add_flag<JsonLoggerFlag>('K').add_flag<LevelNameFlag>(
-      'W');
+  formatter->add_flag<CustomFlag<&WriteJsonMessage>>('J')
+      .add_flag<CustomFlag<&WriteJsonLogger>>('K')
+      .add_flag<CustomFlag<&WriteLevelName>>('W');
   if (format == LogFormat::kJson) {
     formatter->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%W","logger":%K,"msg":%J})");
   } else {
