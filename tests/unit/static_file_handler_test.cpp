@@ -19,7 +19,8 @@ namespace {
 
 // A fresh directory tree, removed on scope exit:
 //   <base>/root/{a.txt, Video.MP4, sub/seg.m4s, dir.m3u8/, link_in -> sub/seg.m4s,
-//                link_out -> ../secret.txt, link_dir_out -> .., fifo}
+//                link_out -> ../secret.txt, link_dir_out -> .., link_abs -> /etc/hostname,
+//                link_abs_in -> <base>/root/a.txt, fifo}
 //   <base>/secret.txt
 //   <base>/root-sibling/x.txt (shares the root's name as a prefix)
 class TempTree {
@@ -41,6 +42,7 @@ class TempTree {
     fs::create_symlink("../secret.txt", root() / "link_out");
     fs::create_symlink("..", root() / "link_dir_out");
     fs::create_symlink("/etc/hostname", root() / "link_abs");
+    fs::create_symlink(root() / "a.txt", root() / "link_abs_in");
     REQUIRE(mkfifo((root() / "fifo").c_str(), 0600) == 0);
   }
   ~TempTree() {
@@ -117,6 +119,13 @@ TEST_CASE("StaticFileHandler follows symlinks that stay inside the root", "[http
   CHECK(ReadAll(*r.file_path) == "segment");
   // The type follows the requested name (no extension here), not the target's.
   CHECK(r.headers.Get("Content-Type") == "application/octet-stream");
+
+  // An absolute symlink is refused by openat2's RESOLVE_BENEATH even when it points inside;
+  // the realpath check then lets it through.
+  r = Serve(handler, "link_abs_in");
+  CHECK(r.status == 200);
+  REQUIRE(r.file_path);
+  CHECK(ReadAll(*r.file_path) == "hello");
 }
 
 TEST_CASE("StaticFileHandler refuses to leave the root", "[http][static]") {
