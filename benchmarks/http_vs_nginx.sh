@@ -16,9 +16,12 @@
 #   NGINX [/usr/sbin/nginx]
 set -euo pipefail
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=benchmarks/common.sh
+source "$HERE/common.sh"
+
 BUILD_DIR=${1:-build}
 SERVER_BIN=${SERVER_BIN:-$BUILD_DIR/benchmarks/streamgate_file_server}
-NGINX=${NGINX:-/usr/sbin/nginx}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 WRK_DURATION=${WRK_DURATION:-10s}
@@ -26,11 +29,8 @@ WARMUP_DURATION=${WARMUP_DURATION:-2s}
 ROUNDS=${ROUNDS:-1}
 SG_IO_THREADS=${SG_IO_THREADS:-0}
 SG_HANDLER_MODE=${SG_HANDLER_MODE:-inline}
-PYTHON=/usr/bin/python3
 
-die() { echo "http_vs_nginx: $*" >&2; exit 1; }
 [[ -x $SERVER_BIN ]] || die "no $SERVER_BIN (build the streamgate_file_server target first)"
-[[ -x $NGINX ]] || die "no $NGINX (apt-get install nginx-light, or scripts/install-deps.sh)"
 command -v wrk >/dev/null || die "wrk is not installed"
 command -v curl >/dev/null || die "curl is not installed"
 if pgrep -x cc1plus >/dev/null; then
@@ -53,21 +53,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for() {  # url pid name
-  for _ in $(seq 100); do
-    curl -s -o /dev/null --noproxy '*' "$1" && return 0
-    kill -0 "$2" 2>/dev/null || die "$3 exited during start-up (see above)"
-    sleep 0.1
-  done
-  die "$3 did not answer $1 within 10 s"
-}
-
 # --- files -------------------------------------------------------------------------------------
-mkdir -p "$TMP/files" "$TMP/nginx"
+mkdir -p "$TMP/files"
 FILES=(1k.bin 100k.bin 2m.bin)
 LABELS=("1 KB" "100 KB" "2 MB")
 head -c 1024 /dev/urandom >"$TMP/files/1k.bin"
@@ -78,38 +65,7 @@ chmod 644 "$TMP"/files/*
 
 # --- nginx ---------------------------------------------------------------------------------------
 NGINX_PORT=$(free_port)
-cat >"$TMP/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events {
-  worker_connections 16384;
-}
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 100000;
-  client_body_temp_path $TMP/nginx/body;
-  proxy_temp_path $TMP/nginx/proxy;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $TMP/files;
-    location / {
-    }
-  }
-}
-EOF
-"$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
-NGINX_PID=$!
+start_nginx "$TMP/nginx" "$NGINX_PORT" "$TMP/files" 16384 65
 
 # --- StreamGate ----------------------------------------------------------------------------------
 SG_PORT=$(free_port)
@@ -175,7 +131,7 @@ for ((round = 0; round < ROUNDS; round++)); do
 done
 
 echo
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+machine_line
 echo "nginx $NGINX_VERSION (worker_processes auto) vs streamgate_file_server" \
   "($(grep -o 'io_threads=[0-9]*' "$TMP/sg.out"), handler $SG_HANDLER_MODE)"
 echo

@@ -15,17 +15,17 @@
 #   SG_IO_THREADS [0 = one per hardware thread]  NGINX [/usr/sbin/nginx]
 set -euo pipefail
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=benchmarks/common.sh
+source "$HERE/common.sh"
+
 BUILD_DIR=${1:-build}
 SERVER_BIN=${SERVER_BIN:-$BUILD_DIR/benchmarks/streamgate_file_server}
-NGINX=${NGINX:-/usr/sbin/nginx}
 N=${IDLE_CONNECTIONS:-10000}
 HOLD=${IDLE_HOLD:-3}
 COMPARE_NGINX=${IDLE_COMPARE_NGINX:-1}
 SG_IO_THREADS=${SG_IO_THREADS:-0}
-PYTHON=/usr/bin/python3
-HERE=$(cd "$(dirname "$0")" && pwd)
 
-die() { echo "idle_connections: $*" >&2; exit 1; }
 [[ -x $SERVER_BIN ]] || die "no $SERVER_BIN (build the streamgate_file_server target first)"
 
 # Every connection is a descriptor in the client and in the server; both inherit this limit.
@@ -48,19 +48,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for() {  # url name
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null --noproxy '*' "$1" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || die "$2 exited during start-up"
-    sleep 0.1
-  done
-  die "$2 did not answer $1 within 10 s"
-}
 
 mkdir -p "$TMP/files"
 head -c 1024 /dev/urandom >"$TMP/files/1k.bin"
@@ -96,7 +83,7 @@ port=$(free_port)
 "$SERVER_BIN" --root "$TMP/files" --host 127.0.0.1 --port "$port" --io-threads "$SG_IO_THREADS" \
   --max-connections $((N + 100)) --idle-timeout-ms 300000 >"$TMP/sg.out" 2>&1 &
 SERVER_PID=$!
-wait_for "http://127.0.0.1:$port/1k.bin" streamgate_file_server
+wait_for "http://127.0.0.1:$port/1k.bin" "$SERVER_PID" streamgate_file_server
 status=0
 sg_out=$(measure "$port" "$SERVER_PID") || status=$?
 kill -0 "$SERVER_PID" 2>/dev/null || die "streamgate_file_server died during the run: $(cat "$TMP/sg.out")"
@@ -107,45 +94,16 @@ stop_server
 nginx_out=
 if [[ $COMPARE_NGINX == 1 && -x $NGINX ]]; then
   port=$(free_port)
-  mkdir -p "$TMP/nginx"
-  cat >"$TMP/nginx/nginx.conf" <<EOF
-worker_processes auto;
-worker_rlimit_nofile $need;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events {
-  worker_connections $need;
-}
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 300;
-  keepalive_requests 100000;
-  client_body_temp_path $TMP/nginx/body;
-  proxy_temp_path $TMP/nginx/proxy;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
-  server {
-    listen 127.0.0.1:$port;
-    root $TMP/files;
-  }
-}
-EOF
-  "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
-  SERVER_PID=$!
-  wait_for "http://127.0.0.1:$port/1k.bin" nginx
+  start_nginx "$TMP/nginx" "$port" "$TMP/files" "$need" 300
+  SERVER_PID=$NGINX_PID
+  wait_for "http://127.0.0.1:$port/1k.bin" "$SERVER_PID" nginx
   workers=$(pgrep -P "$SERVER_PID" | tr '\n' ' ')
   # shellcheck disable=SC2086  # one argument per worker pid
   nginx_out=$(measure "$port" "$SERVER_PID" $workers) || true
   stop_server
 fi
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+machine_line
 report streamgate "$sg_out"
 [[ -n $nginx_out ]] && report nginx "$nginx_out"
 ((status == 0)) || die "some StreamGate connections failed or were dropped (see above)"

@@ -35,43 +35,22 @@ std::string_view FirstValue(const Pairs& pairs, std::string_view name) {
   return {};
 }
 
+// Indexed by HttpMethod; kOther, the last enumerator, has no fixed name.
+constexpr std::array<std::string_view, 7> kMethodNames = {"GET",   "HEAD",   "POST",   "PUT",
+                                                          "PATCH", "DELETE", "OPTIONS"};
+static_assert(static_cast<std::size_t>(HttpMethod::kOther) == kMethodNames.size());
+
 }  // namespace
 
 std::string_view HttpMethodName(HttpMethod method) {
-  switch (method) {
-    case HttpMethod::kGet:
-      return "GET";
-    case HttpMethod::kHead:
-      return "HEAD";
-    case HttpMethod::kPost:
-      return "POST";
-    case HttpMethod::kPut:
-      return "PUT";
-    case HttpMethod::kPatch:
-      return "PATCH";
-    case HttpMethod::kDelete:
-      return "DELETE";
-    case HttpMethod::kOptions:
-      return "OPTIONS";
-    case HttpMethod::kOther:
-      break;
-  }
-  return "OTHER";
+  const auto index = static_cast<std::size_t>(method);
+  return index < kMethodNames.size() ? kMethodNames[index] : "OTHER";
 }
 
 // Method names are case-sensitive (RFC 9110 §9.1): "get" is not GET.
 HttpMethod ParseHttpMethod(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, HttpMethod>, 7> kMethods = {{
-      {"GET", HttpMethod::kGet},
-      {"HEAD", HttpMethod::kHead},
-      {"POST", HttpMethod::kPost},
-      {"PUT", HttpMethod::kPut},
-      {"PATCH", HttpMethod::kPatch},
-      {"DELETE", HttpMethod::kDelete},
-      {"OPTIONS", HttpMethod::kOptions},
-  }};
-  for (const auto& [text, method] : kMethods) {
-    if (text == name) return method;
+  for (std::size_t i = 0; i < kMethodNames.size(); ++i) {
+    if (kMethodNames[i] == name) return static_cast<HttpMethod>(i);
   }
   return HttpMethod::kOther;
 }

@@ -137,6 +137,9 @@ Status Router::Impl::Add(HttpMethod method, std::string_view pattern, Route rout
   if (MethodIndex(method) >= kRoutableMethods) {
     return Status::InvalidArgument("routes need a concrete method, not kOther");
   }
+  if (!route.handler && !route.async_handler) {
+    return Status::InvalidArgument("route " + std::string(pattern) + ": no handler");
+  }
   std::vector<Segment> segments;
   STREAMGATE_RETURN_IF_ERROR(ParsePattern(pattern, &segments));
 
@@ -239,9 +242,7 @@ Router& Router::operator=(Router&&) noexcept = default;
 
 Status Router::Add(HttpMethod method, std::string_view pattern, HttpHandler handler,
                    RouteOptions options) {
-  if (!handler) return Status::InvalidArgument("route " + std::string(pattern) + ": no handler");
-  Route route;
-  route.method = method;
+  Route route{};
   route.handler = std::move(handler);
   route.options = std::move(options);
   return impl_->Add(method, pattern, std::move(route));
@@ -249,9 +250,7 @@ Status Router::Add(HttpMethod method, std::string_view pattern, HttpHandler hand
 
 Status Router::AddAsync(HttpMethod method, std::string_view pattern, AsyncHttpHandler handler,
                         RouteOptions options) {
-  if (!handler) return Status::InvalidArgument("route " + std::string(pattern) + ": no handler");
-  Route route;
-  route.method = method;
+  Route route{};
   route.async_handler = std::move(handler);
   route.options = std::move(options);
   return impl_->Add(method, pattern, std::move(route));

@@ -1,0 +1,70 @@
+# Shared by the benchmark scripts (sourced, not run): free ports, start-up waits, and the nginx
+# configuration both comparisons use, so that nginx is set up identically in each.
+# shellcheck shell=bash
+
+PYTHON=/usr/bin/python3
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+die() {
+  echo "$(basename "$0"): $*" >&2
+  exit 1
+}
+
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for URL PID NAME: until URL answers 2xx, failing early when PID has exited.
+wait_for() {
+  for _ in $(seq 100); do
+    curl -sf -o /dev/null --noproxy '*' "$1" && return 0
+    kill -0 "$2" 2>/dev/null || die "$3 exited during start-up"
+    sleep 0.1
+  done
+  die "$3 did not answer $1 within 10 s"
+}
+
+# start_nginx DIR PORT ROOT WORKER_CONNECTIONS KEEPALIVE_TIMEOUT: writes DIR/nginx.conf, starts
+# nginx in the foreground of a background job and sets NGINX_PID. Ordinary production settings:
+# one worker per CPU, sendfile, tcp_nopush, no access log; temp paths and pid inside DIR.
+start_nginx() {
+  local dir=$1 port=$2 root=$3 connections=$4 keepalive=$5
+  [[ -x $NGINX ]] || die "no $NGINX (apt-get install nginx-light, or scripts/install-deps.sh)"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes auto;
+worker_rlimit_nofile $((connections + 64));
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events {
+  worker_connections $connections;
+}
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout $keepalive;
+  keepalive_requests 100000;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $root;
+  }
+}
+CONF
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+  # shellcheck disable=SC2034  # read by the sourcing script
+  NGINX_PID=$!
+}
+
+machine_line() {
+  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+}
