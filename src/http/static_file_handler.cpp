@@ -10,7 +10,10 @@
 // - slow path, when openat2 is unavailable (kernel < 5.6, seccomp) or refuses (EXDEV: an escape,
 //   or an absolute symlink, which may still land inside the root): realpath(3), whose result
 //   must stay below realpath(root). realpath costs one readlink per path component.
-// Range, HEAD, ETag and sendfile are the server's business once it gets a file response.
+// Range, HEAD, ETag and sendfile are the server's business once it gets a file response. The
+// server opens the returned path again, so whoever can create symlinks inside the root between
+// the check and that open could still redirect it: the root must not be writable by untrusted
+// parties (a path-based HttpResponse cannot close that window; handing over the descriptor could).
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
