@@ -10,18 +10,12 @@ die() {
   exit 1
 }
 
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=../scripts/lib/loopback.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/loopback.sh"
 
-# wait_for URL PID NAME: until URL answers 2xx, failing early when PID has exited.
+# wait_for URL PID NAME: until URL answers, failing when PID exits first or after 10 s.
 wait_for() {
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null --noproxy '*' "$1" && return 0
-    kill -0 "$2" 2>/dev/null || die "$3 exited during start-up"
-    sleep 0.1
-  done
-  die "$3 did not answer $1 within 10 s"
+  wait_http "$1" "$2" || die "$3 exited or did not answer $1 within 10 s"
 }
 
 # start_nginx DIR PORT ROOT WORKER_CONNECTIONS KEEPALIVE_TIMEOUT: writes DIR/nginx.conf, starts

@@ -8,7 +8,6 @@ set -euo pipefail
 
 BUILD_DIR=$(cd "${1:?usage: install_consumer.sh BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: install_consumer.sh BUILD_DIR SOURCE_DIR}" && pwd)
-PYTHON=/usr/bin/python3
 
 TMP=$(mktemp -d /tmp/sg_install_consumer.XXXXXX)
 PID=
@@ -29,17 +28,11 @@ fail() {
   exit 1
 }
 
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=../../scripts/lib/loopback.sh
+source "$SOURCE_DIR/scripts/lib/loopback.sh"
 
 wait_for() {  # url
-  for _ in $(seq 100); do
-    curl -s -o /dev/null --noproxy '*' "$1" && return 0
-    kill -0 "$PID" 2>/dev/null || fail "the example exited during start-up"
-    sleep 0.1
-  done
-  fail "no answer from $1 within 10 s"
+  wait_http "$1" "$PID" || fail "the example exited or did not answer $1 within 10 s"
 }
 
 # Prints "<status> <body>" (just "<status>" when the body is empty or sent elsewhere with -o).

@@ -27,9 +27,8 @@ fail() {
   FAILURES=$((FAILURES + 1))
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=../../scripts/lib/loopback.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/loopback.sh"
 
 binary_for() {
   if [ "$1" = streamgate ]; then echo "$SERVICES_DIR/streamgate/streamgate"
@@ -44,7 +43,7 @@ fetch() {
 }
 
 check_service() {
-  local name=$1 bin port data log pid url i status
+  local name=$1 bin port data log pid url status i
   bin=$(binary_for "$name")
   if [ ! -x "$bin" ]; then fail "$name: binary $bin exists"; return; fi
   port=$(free_port)
@@ -56,11 +55,7 @@ check_service() {
   PIDS+=("$pid")
   url=http://127.0.0.1:$port
 
-  for i in $(seq 1 100); do
-    curl -s -o /dev/null --max-time 1 "$url/health" && break
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
+  wait_http "$url/health" "$pid"
 
   fetch "$url/health"
   if [ "$STATUS" = 200 ] && [ "$BODY" = '{"status":"healthy"}' ]; then
