@@ -125,6 +125,16 @@ class TestHttpClient {
     }
   }
 
+  // Reads one interim response (100 Continue, …); throws when a final response comes instead.
+  TestHttpResponse ReadInterimResponse() {
+    TestHttpResponse response = ReadHead();
+    if (response.status >= 200) {
+      throw std::runtime_error("test http client: expected a 1xx, got " +
+                               std::to_string(response.status));
+    }
+    return response;
+  }
+
   // Send + ReadResponse; HEAD is recognised from the request line.
   TestHttpResponse Exchange(std::string_view request) {
     Send(request);
