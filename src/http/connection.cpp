@@ -178,7 +178,17 @@ void Connection::ReadSome() {
 }
 
 bool Connection::Feed(const char* data, size_t size) {
-  const llhttp_errno_t err = llhttp_execute(&parser_, data, size);
+  llhttp_errno_t err = llhttp_execute(&parser_, data, size);
+  while (err == HPE_PAUSED_UPGRADE) {
+    // A request with "Upgrade:" (or CONNECT) was answered like any other. We never switch
+    // protocols (no 101), so the client must go on speaking HTTP/1.1: keep parsing it as such.
+    const char* stop = llhttp_get_error_pos(&parser_);
+    llhttp_resume_after_upgrade(&parser_);
+    const size_t consumed = static_cast<size_t>(stop - data);
+    data = stop;
+    size -= consumed;
+    err = llhttp_execute(&parser_, data, size);
+  }
   if (err == HPE_OK) return true;
   if (err == HPE_PAUSED) {
     const char* stop = llhttp_get_error_pos(&parser_);

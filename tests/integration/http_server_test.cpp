@@ -351,6 +351,21 @@ TEST_CASE("malformed requests get 400 and the connection is closed", "[http][int
   CHECK(c.ReadResponse().status == 200);
 }
 
+TEST_CASE("Upgrade requests are answered as plain HTTP/1.1", "[http][integration]") {
+  Fixture f;
+  TestHttpClient c(f.port);
+  // No protocol switch is offered (no 101), so what follows is still HTTP/1.1, pipelined or not.
+  c.Send(Get("/hello", "Connection: Upgrade\r\nUpgrade: websocket\r\n") + Get("/echo/a?q=b"));
+  TestHttpResponse r = c.ReadResponse();
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello");
+  CHECK(c.ReadResponse().body == "a|b");
+  c.Send(Get("/hello", "Connection: Upgrade\r\nUpgrade: h2c\r\n"));
+  CHECK(c.ReadResponse().body == "hello");
+  c.Send(Get("/hello"));
+  CHECK(c.ReadResponse().body == "hello");
+}
+
 TEST_CASE("404 and 405 keep the connection usable", "[http][integration]") {
   Fixture f;
   TestHttpClient c(f.port);
