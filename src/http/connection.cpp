@@ -316,6 +316,9 @@ int Connection::OnHeadersComplete() {
   if (parser_.http_major != 1) {
     return Fail(505, "HTTP_VERSION_NOT_SUPPORTED", "only HTTP/1.0 and HTTP/1.1 are served");
   }
+  if (request_.http_minor >= 1 && !request_.headers.Has("Host")) {
+    return Fail(400, "BAD_REQUEST", "HTTP/1.1 requests must carry a Host header");  // RFC 9112 §3.2
+  }
   request_.target = url_;
 
   // origin-form ("/p?q"), or absolute-form ("http://host/p?q") as proxies send it.

@@ -334,6 +334,7 @@ TEST_CASE("malformed requests get 400 and the connection is closed", "[http][int
       "GET /echo/%zz HTTP/1.1\r\nHost: t\r\n\r\n",
       "GET /echo/a%00b HTTP/1.1\r\nHost: t\r\n\r\n",
       "GET nopath HTTP/1.1\r\nHost: t\r\n\r\n",
+      "GET /hello HTTP/1.1\r\n\r\n",  // no Host
   };
   for (const char* request : bad) {
     INFO(request);
