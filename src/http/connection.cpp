@@ -136,11 +136,9 @@ void Connection::Start() {
   if (ec) return Close();
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) {
-    request_.remote_address = endpoint.address().to_string();
-    request_.remote_port = endpoint.port();
+    remote_address_ = endpoint.address().to_string();
+    remote_port_ = endpoint.port();
   }
-  remote_address_ = request_.remote_address;
-  remote_port_ = request_.remote_port;
   SetDeadlineAfter(core_->options.idle_timeout_ms);
   WaitReadable();
 }
@@ -209,11 +207,7 @@ bool Connection::Feed(const char* data, size_t size) {
         400, "BAD_REQUEST", std::string("malformed request: ") + llhttp_errno_name(err)));
   }
   keep_alive_ = false;
-  AbortSink();
-  HttpResponse response = std::move(*early_response_);
-  early_response_.reset();
-  core_->requests.fetch_add(1, std::memory_order_relaxed);
-  StartResponse(std::move(response));
+  Dispatch();
   return false;
 }
 
@@ -260,9 +254,12 @@ int Connection::Fail(int http_status, std::string_view code, std::string message
   return HPE_USER;
 }
 
-bool Connection::CountHeaderBytes(size_t length) {
+int Connection::CountHeaderBytes(size_t length) {
   header_bytes_ += length;
-  return header_bytes_ <= core_->options.max_header_bytes;
+  if (header_bytes_ <= core_->options.max_header_bytes) return 0;
+  return Fail(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+              "request header section exceeds " +
+                  std::to_string(core_->options.max_header_bytes) + " bytes");
 }
 
 int Connection::OnUrl(const char* at, size_t length) {
@@ -272,28 +269,17 @@ int Connection::OnUrl(const char* at, size_t length) {
                 "request-target exceeds " + std::to_string(core_->options.max_uri_bytes) +
                     " bytes");
   }
-  if (!CountHeaderBytes(length)) {
-    return Fail(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", "request header section too large");
-  }
-  return 0;
+  return CountHeaderBytes(length);
 }
 
 int Connection::OnHeaderField(const char* at, size_t length) {
-  if (!CountHeaderBytes(length)) {
-    return Fail(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
-                "request header section exceeds " +
-                    std::to_string(core_->options.max_header_bytes) + " bytes");
-  }
+  if (const int error = CountHeaderBytes(length)) return error;  // before buffering more
   field_.append(at, length);
   return 0;
 }
 
 int Connection::OnHeaderValue(const char* at, size_t length) {
-  if (!CountHeaderBytes(length)) {
-    return Fail(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
-                "request header section exceeds " +
-                    std::to_string(core_->options.max_header_bytes) + " bytes");
-  }
+  if (const int error = CountHeaderBytes(length)) return error;  // before buffering more
   value_.append(at, length);
   return 0;
 }
@@ -317,7 +303,8 @@ int Connection::OnHeadersComplete() {
     return Fail(505, "HTTP_VERSION_NOT_SUPPORTED", "only HTTP/1.0 and HTTP/1.1 are served");
   }
   if (request_.http_minor >= 1 && !request_.headers.Has("Host")) {
-    return Fail(400, "BAD_REQUEST", "HTTP/1.1 requests must carry a Host header");  // RFC 9112 §3.2
+    // RFC 9112 §3.2.
+    return Fail(400, "BAD_REQUEST", "HTTP/1.1 requests must carry a Host header");
   }
   request_.target = url_;
 
@@ -460,12 +447,8 @@ void Connection::Dispatch() {
     if (route->options.mode == HandlerMode::kInline) {
       return StartResponse(InvokeHandler(*route, request_));
     }
-    core_->runtime.Post([self, route] {
-      HttpResponse response = InvokeHandler(*route, self->request_);
-      asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->StartResponse(std::move(response));
-      });
-    });
+    core_->runtime.Post(
+        [self, route] { self->PostResponse(InvokeHandler(*route, self->request_)); });
     return;
   }
 
@@ -475,11 +458,7 @@ void Connection::Dispatch() {
     std::shared_ptr<Connection> connection;
     std::atomic<bool> done{false};
     void Respond(HttpResponse response) {
-      if (done.exchange(true)) return;
-      auto c = connection;
-      asio::post(c->socket_.get_executor(), [c, response = std::move(response)]() mutable {
-        c->StartResponse(std::move(response));
-      });
+      if (!done.exchange(true)) connection->PostResponse(std::move(response));
     }
     ~ResponderState() {
       if (!done.load()) {
@@ -502,6 +481,13 @@ void Connection::Dispatch() {
   } else {
     core_->runtime.Post(std::move(invoke));
   }
+}
+
+void Connection::PostResponse(HttpResponse response) {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), response = std::move(response)]() mutable {
+               self->StartResponse(std::move(response));
+             });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -767,15 +753,11 @@ void Connection::OnDeadline() {
       // Slow or stalled client (slowloris): answer 408 and close.
       asio::error_code ec;
       socket_.cancel(ec);  // the pending read wait
-      AbortSink();
       keep_alive_ = false;
-      core_->requests.fetch_add(1, std::memory_order_relaxed);
-      HttpResponse response = HttpResponse::Error(
-          408, "REQUEST_TIMEOUT",
-          phase_ == Phase::kHeaders ? "request headers not received in time"
-                                    : "request body not received in time");
-      response.close_connection = true;
-      StartResponse(std::move(response));
+      static_cast<void>(Fail(408, "REQUEST_TIMEOUT",
+                             phase_ == Phase::kHeaders ? "request headers not received in time"
+                                                       : "request body not received in time"));
+      Dispatch();  // answers early_response_
       return;
     }
     case Phase::kIdle:

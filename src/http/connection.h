@@ -73,7 +73,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int OnHeadersComplete();
   int OnBody(const char* at, size_t length);
   int OnMessageComplete();
-  bool CountHeaderBytes(size_t length);
+  // 0, or the 431 failure once the header section exceeds its limit.
+  int CountHeaderBytes(size_t length);
   // Records an error to answer with once parsing stops; returns the llhttp error code to stop.
   int Fail(int http_status, std::string_view code, std::string message);
 
@@ -81,6 +82,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Dispatch();
   // Tells a streaming sink that its request will not complete, and drops it.
   void AbortSink();
+  // Hops onto the strand to write `response`: for handlers that ran on other threads.
+  void PostResponse(HttpResponse response);
 
   // Writing.
   void StartResponse(HttpResponse response);

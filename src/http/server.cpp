@@ -31,6 +31,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         retry_timer(strand) {}
 
   void Accept();
+  // Closes the acceptor (and the accept-retry timer) on the strand; with `stop_sweeping`, the
+  // deadline sweep too.
+  void StopAccepting(bool stop_sweeping);
   void ScheduleSweep();
   void Sweep();
   // Live connections, each kept alive by the returned pointers while the caller uses them.
@@ -56,7 +59,8 @@ Status ValidateOptions(const HttpServerOptions& o) {
     return Status::InvalidArgument("server.max_connections must be positive");
   }
   if (o.max_uri_bytes == 0 || o.max_header_bytes == 0) {
-    return Status::InvalidArgument("server.max_uri_bytes and server.max_header_bytes must be positive");
+    return Status::InvalidArgument(
+        "server.max_uri_bytes and server.max_header_bytes must be positive");
   }
   for (int t : {o.header_timeout_ms, o.idle_timeout_ms, o.body_timeout_ms, o.write_timeout_ms}) {
     if (t <= 0) return Status::InvalidArgument("server timeouts must be positive");
@@ -91,12 +95,7 @@ HttpServer::~HttpServer() {
     // No grace period: the owner chose to destroy a running server.
     impl_->stopped = true;
     impl_->core->draining = true;
-    asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
-      asio::error_code ec;
-      impl->acceptor.close(ec);
-      impl->sweep_timer.cancel();
-      impl->retry_timer.cancel();
-    });
+    impl_->StopAccepting(/*stop_sweeping=*/true);
     for (auto& c : impl_->Snapshot()) c->PostClose();
     impl_->WaitForConnections(std::chrono::milliseconds(2000));
   }
@@ -128,7 +127,7 @@ Status HttpServer::Start() {
   }
   impl_->port = acceptor.local_endpoint().port();
   // Start the loops from an I/O thread so that the acceptor is never touched concurrently.
-  asio::post(acceptor.get_executor(), [impl = impl_] {
+  asio::post(impl_->strand, [impl = impl_] {
     impl->Accept();
     impl->ScheduleSweep();
   });
@@ -156,11 +155,8 @@ void HttpServer::Shutdown() {
   if (!impl_->started.load() || impl_->stopped.exchange(true)) return;
   ServerCore& core = *impl_->core;
   core.draining = true;
-  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
-    asio::error_code ec;
-    impl->acceptor.close(ec);
-    impl->retry_timer.cancel();
-  });
+  // Deadlines keep being enforced while in-flight exchanges drain.
+  impl_->StopAccepting(/*stop_sweeping=*/false);
   // Idle connections close now; busy ones after their current response ("Connection: close").
   for (auto& c : impl_->Snapshot()) c->PostDrain();
   impl_->WaitForConnections(std::chrono::milliseconds(core.options.shutdown_timeout_ms));
@@ -171,7 +167,16 @@ void HttpServer::Shutdown() {
     for (auto& c : impl_->Snapshot()) c->PostClose();
     impl_->WaitForConnections(std::chrono::milliseconds(2000));
   }
-  asio::post(impl_->acceptor.get_executor(), [impl = impl_] { impl->sweep_timer.cancel(); });
+  asio::post(impl_->strand, [impl = impl_] { impl->sweep_timer.cancel(); });
+}
+
+void HttpServer::Impl::StopAccepting(bool stop_sweeping) {
+  asio::post(strand, [self = shared_from_this(), stop_sweeping] {
+    asio::error_code ec;
+    self->acceptor.close(ec);
+    self->retry_timer.cancel();
+    if (stop_sweeping) self->sweep_timer.cancel();
+  });
 }
 
 void HttpServer::Impl::Accept() {

@@ -14,7 +14,8 @@ namespace streamgate::internal {
 // escape or a decoded NUL byte, which no valid path or parameter contains.
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
 
-// "a=1&b=x%20y&flag" → {("a","1"), ("b","x y"), ("flag","")}. nullopt when any piece is malformed.
+// "a=1&b=x%20y&flag" → {("a","1"), ("b","x y"), ("flag","")}.
+// nullopt when any piece is malformed.
 std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
 // Percent-encodes everything but RFC 3986 unreserved characters (and '/' when `keep_slash`).
