@@ -6,12 +6,16 @@ CMAKE_ARGS ?=
 # pybind11 and pytest must use Debian's interpreter, not a pyenv python3 that may come first.
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps configure build run test test-sanitize bench format clean
+.PHONY: all deps peers configure build run test test-sanitize bench format clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+# npm test peers (s3rver, ganache, solc, ethers, siwe, tus-js-client), pinned by a lockfile.
+peers: deps
+	@scripts/install-test-peers.sh
 
 configure: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
@@ -26,7 +30,7 @@ run: build
 	@mkdir -p data
 	exec $(BUILD_DIR)/services/streamgate/streamgate
 
-test: build
+test: build peers
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.

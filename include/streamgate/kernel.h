@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "streamgate/config.h"
@@ -25,12 +26,43 @@ struct HealthReport {
   std::string message;  // why, when not healthy
 };
 
+// Objects plugins share with one another, keyed by their type: the Cache the auth plugin keeps
+// nonces in, the MetadataStore the upload plugin records items in. A plugin Provides in Init()
+// and Finds from Start() on, when every Init() has run, so registration order does not matter.
+// Finding nothing means the providing plugin is not in this process: fall back or degrade.
+// Thread-safe. Ownership: shares ownership of what it holds until the Kernel is destroyed.
+class ServiceRegistry {
+ public:
+  ServiceRegistry();
+  ~ServiceRegistry();
+  ServiceRegistry(const ServiceRegistry&) = delete;
+  ServiceRegistry& operator=(const ServiceRegistry&) = delete;
+
+  // AlreadyExists when another plugin provided a T; InvalidArgument for null.
+  template <class T>
+  Status Provide(std::shared_ptr<T> service) {
+    return ProvideErased(typeid(T), std::move(service));
+  }
+  // Null when nobody provided a T.
+  template <class T>
+  std::shared_ptr<T> Find() const {
+    return std::static_pointer_cast<T>(FindErased(typeid(T)));
+  }
+
+ private:
+  Status ProvideErased(const std::type_info& type, std::shared_ptr<void> service);
+  std::shared_ptr<void> FindErased(const std::type_info& type) const;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // What a plugin receives in Init(). Every reference outlives the plugin.
 struct PluginContext {
   const Config& config;
   Runtime& runtime;
-  Router& router;    // add routes here; the server starts after every Init() has returned
+  Router& router;  // add routes here; the server starts after every Init() has returned
   EventBus& events;
+  ServiceRegistry& services;
 };
 
 // A unit of functionality. The Kernel calls Init, then Start, then (later) Stop, each once and
@@ -90,6 +122,7 @@ class Kernel {
   const Config& config() const;
   Router& router();
   EventBus& events();
+  ServiceRegistry& services();
   // Null before Start().
   HttpServer* server();
 

@@ -2,11 +2,13 @@
 // Umbrella header: the whole public API of libstreamgate.
 #pragma once
 
+#include "streamgate/cache.h"
 #include "streamgate/config.h"
 #include "streamgate/event_bus.h"
 #include "streamgate/http.h"
 #include "streamgate/kernel.h"
 #include "streamgate/logging.h"
+#include "streamgate/object_store.h"
 #include "streamgate/plugins.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"

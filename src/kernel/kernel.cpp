@@ -42,7 +42,7 @@ struct Kernel::Impl {
         runtime(runtime_in),
         router(std::make_shared<Router>()),
         events(std::make_unique<internal::InProcessEventBus>(runtime_in)),
-        context{config, runtime, *router, *events},
+        context{config, runtime, *router, *events, services},
         created(std::chrono::steady_clock::now()) {}
 
   // Stops plugins [0, count) in reverse order; returns the first error.
@@ -68,6 +68,7 @@ struct Kernel::Impl {
   Runtime& runtime;
   const std::shared_ptr<Router> router;
   std::unique_ptr<internal::InProcessEventBus> events;
+  ServiceRegistry services;
   PluginContext context;  // what every plugin's Init receives; outlives the plugins
   const std::chrono::steady_clock::time_point created;
 
@@ -202,6 +203,7 @@ uint16_t Kernel::port() const { return impl_->port.load(); }
 const Config& Kernel::config() const { return impl_->config; }
 Router& Kernel::router() { return *impl_->router; }
 EventBus& Kernel::events() { return *impl_->events; }
+ServiceRegistry& Kernel::services() { return impl_->services; }
 HttpServer* Kernel::server() { return impl_->server.get(); }
 
 }  // namespace streamgate

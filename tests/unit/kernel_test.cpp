@@ -460,3 +460,59 @@ TEST_CASE("PrometheusWriter escapes label values and formats numbers", "[kernel]
 }
 
 }  // namespace streamgate
+
+namespace streamgate {
+namespace {
+
+struct Greeter {
+  std::string greeting;
+};
+
+// Provides a Greeter in Init; the consumer is registered first and still finds it in Start.
+class ProviderPlugin final : public Plugin {
+ public:
+  std::string Name() const override { return "provider"; }
+  Status Init(PluginContext& context) override {
+    return context.services.Provide(std::make_shared<Greeter>(Greeter{"hi"}));
+  }
+};
+
+class ConsumerPlugin final : public Plugin {
+ public:
+  explicit ConsumerPlugin(std::shared_ptr<std::string> seen) : seen_(std::move(seen)) {}
+  std::string Name() const override { return "consumer"; }
+  Status Init(PluginContext& context) override {
+    services_ = &context.services;
+    return Status::Ok();
+  }
+  Status Start() override {
+    const std::shared_ptr<Greeter> greeter = services_->Find<Greeter>();
+    *seen_ = greeter ? greeter->greeting : "nothing";
+    return Status::Ok();
+  }
+
+ private:
+  ServiceRegistry* services_ = nullptr;
+  std::shared_ptr<std::string> seen_;
+};
+
+}  // namespace
+
+TEST_CASE("Plugins share services through the registry, whatever their order", "[kernel]") {
+  Fixture f;
+  auto seen = std::make_shared<std::string>();
+  REQUIRE(f.kernel->Register(std::make_unique<ConsumerPlugin>(seen)).ok());
+  REQUIRE(f.kernel->Register(std::make_unique<ProviderPlugin>()).ok());
+  REQUIRE(f.kernel->Start().ok());
+  CHECK(*seen == "hi");
+  CHECK(f.kernel->services().Find<Greeter>()->greeting == "hi");
+  CHECK(f.kernel->services().Find<int>() == nullptr);
+  // One provider per type; null is refused.
+  CHECK(f.kernel->services().Provide(std::make_shared<Greeter>()).code() ==
+        StatusCode::kAlreadyExists);
+  CHECK(f.kernel->services().Provide(std::shared_ptr<int>()).code() ==
+        StatusCode::kInvalidArgument);
+  REQUIRE(f.kernel->Stop().ok());
+}
+
+}  // namespace streamgate
