@@ -9,6 +9,7 @@
 #include "streamgate/kernel.h"
 #include "streamgate/logging.h"
 #include "streamgate/object_store.h"
+#include "streamgate/playback_token.h"
 #include "streamgate/plugins.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
