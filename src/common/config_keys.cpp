@@ -275,6 +275,38 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(BooleanKey(
       "log.access_log", [](auto& c) -> auto& { return c.log.access_log; },
       "One info line per HTTP exchange (client, method, path, status, bytes, microseconds)."));
+  // --- upload ---
+  keys.push_back(IntegerKey(
+      "upload.max_upload_bytes", [](auto& c) -> auto& { return c.upload.max_upload_bytes; }, 1,
+      int64_t{1} << 62, "Largest upload accepted (tus Tus-Max-Size); larger gets 413."));
+  keys.push_back(IntegerKey(
+      "upload.min_chunk_bytes", [](auto& c) -> auto& { return c.upload.min_chunk_bytes; }, 1,
+      4 * kMiB * 1024, "Smallest chunk_size a chunked upload may choose."));
+  keys.push_back(IntegerKey(
+      "upload.max_chunk_bytes", [](auto& c) -> auto& { return c.upload.max_chunk_bytes; }, 1,
+      4 * kMiB * 1024, "Largest chunk_size a chunked upload may choose."));
+  keys.push_back(IntegerKey(
+      "upload.default_chunk_bytes", [](auto& c) -> auto& { return c.upload.default_chunk_bytes; },
+      1, 4 * kMiB * 1024, "chunk_size of a chunked upload that names none."));
+  keys.push_back(IntegerKey(
+      "upload.max_concurrent_per_owner",
+      [](auto& c) -> auto& { return c.upload.max_concurrent_per_owner; }, 1, 1'000'000,
+      "Uploads in progress per owner (per client address when anonymous); more get 429."));
+  keys.push_back(IntegerKey(
+      "upload.expiry_seconds", [](auto& c) -> auto& { return c.upload.expiry_seconds; }, 1,
+      int64_t{365} * 24 * 3600,
+      "An upload idle this long expires (tus Upload-Expires); its bytes are removed."));
+  keys.push_back(IntegerKey(
+      "upload.sweep_interval_seconds",
+      [](auto& c) -> auto& { return c.upload.sweep_interval_seconds; }, 0, 7 * 24 * 3600,
+      "How often abandoned uploads are swept; 0 disables the sweep."));
+  keys.push_back(BooleanKey(
+      "upload.accept_video_only", [](auto& c) -> auto& { return c.upload.accept_video_only; },
+      "Refuse (415) uploads whose first bytes are not a video container (MP4, QuickTime, "
+      "WebM/Matroska, MPEG-TS, MPEG-PS, AVI, FLV)."));
+  keys.push_back(BooleanKey(
+      "upload.fsync", [](auto& c) -> auto& { return c.upload.fsync; },
+      "fdatasync upload bytes before their offset is recorded (durable across power loss)."));
   return keys;
 }
 
