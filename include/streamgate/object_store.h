@@ -75,20 +75,36 @@ struct LocalObjectStoreOptions {
 };
 Result<std::unique_ptr<ObjectStore>> NewLocalObjectStore(const LocalObjectStoreOptions& options);
 
+// Options of the S3-compatible backend. Requests are signed with AWS Signature Version 4 when
+// access_key is set (anonymous otherwise); secret_key is never logged.
 struct S3ObjectStoreOptions {
   std::string endpoint;  // "http://127.0.0.1:4568" or "https://s3.eu-west-1.amazonaws.com"
-  std::string bucket;
-  std::string region = "us-east-1";
+  std::string bucket;    // 3-63 characters of a-z, 0-9, '.', '-'
+  std::string region = "us-east-1";  // part of the SigV4 scope; cannot be inferred from an IP
   std::string access_key;
   std::string secret_key;
   bool path_style = true;  // endpoint/bucket/key (S3-compatible servers) vs bucket.endpoint/key
   std::string key_prefix;  // prepended to every key, e.g. "streamgate/"
-  uint64_t multipart_threshold = uint64_t{16} << 20;  // objects above this go multipart
-  uint64_t part_size = uint64_t{8} << 20;             // >= 5 MiB except the last part (S3 rule)
+  // PutFile: files above this size go multipart (at most 5 GiB, S3's single-PUT limit).
+  uint64_t multipart_threshold = uint64_t{16} << 20;
+  // Multipart part size: >= 5 MiB (S3 rule for every part but the last). PutFile raises it when
+  // a file would need more than 10,000 parts. An ObjectWriter buffers at most one part in
+  // memory and switches to multipart once it holds more than one part's worth of bytes.
+  uint64_t part_size = uint64_t{8} << 20;
   long connect_timeout_ms = 2000;
+  // Longest time a request may make no progress at all (not a cap on a whole large transfer).
   long request_timeout_ms = 60000;
-  int max_retries = 3;  // for idempotent requests on 5xx and connection errors
+  int max_retries = 3;  // for idempotent requests on 5xx and connection errors, with backoff
 };
+// InvalidArgument for a malformed endpoint or bucket, a part size outside [5 MiB, 5 GiB], a
+// threshold above 5 GiB, an invalid key prefix, or only one of access_key/secret_key.
 Result<std::unique_ptr<ObjectStore>> NewS3ObjectStore(const S3ObjectStoreOptions& options);
+
+// The storage section of Config: which backend holds objects. The factory that turns this into
+// an ObjectStore (local at <data_dir>/objects, or S3) lives with the service wiring.
+struct StorageOptions {
+  std::string backend = "local";  // "local" or "s3"
+  S3ObjectStoreOptions s3;        // used when backend is "s3"
+};
 
 }  // namespace streamgate

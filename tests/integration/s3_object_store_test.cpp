@@ -1,0 +1,437 @@
+// Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The S3 object store against a real S3-compatible server: s3rver from tests/peers, started by
+// each test on 127.0.0.1 and a free port, killed when the test ends (also on failure, and by the
+// kernel if this process dies). Public API only. s3rver does not check SigV4 signatures; the
+// signatures are checked against botocore in tests/unit/s3_sigv4_test.cpp.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <streamgate/object_store.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using streamgate::NewS3ObjectStore;
+using streamgate::ObjectInfo;
+using streamgate::ObjectStore;
+using streamgate::ObjectWriter;
+using streamgate::Result;
+using streamgate::S3ObjectStoreOptions;
+using streamgate::Status;
+using streamgate::StatusCode;
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr char kBucket[] = "streamgate-test";
+
+struct TempDir {
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "sg-s3-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+// A TCP port nobody listens on right now (bound, read, released).
+uint16_t FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t length = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool CanConnect(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// s3rver on 127.0.0.1:<free port> with one bucket, its data in a fresh temporary directory.
+class S3rver {
+ public:
+  S3rver() : port_(FreePort()) {
+    const std::string binary = std::string(STREAMGATE_TEST_PEERS_DIR) + "/.bin/s3rver";
+    REQUIRE(std::filesystem::exists(binary));  // run scripts/install-test-peers.sh
+    const std::string port = std::to_string(port_);
+    const std::string dir = data_.path.string();
+    std::vector<std::string> args = {binary,   "-d", dir,        "--address",          "127.0.0.1",
+                                     "--port", port, "--silent", "--configure-bucket", kBucket};
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      // Dies with the test process, whatever way that ends.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      std::vector<char*> argv;
+      for (std::string& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 300 && !CanConnect(port_); ++i) {
+      int status = 0;
+      REQUIRE(::waitpid(pid_, &status, WNOHANG) == 0);  // s3rver exited early
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(CanConnect(port_));
+  }
+  ~S3rver() {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  S3rver(const S3rver&) = delete;
+  S3rver& operator=(const S3rver&) = delete;
+
+  S3ObjectStoreOptions Options() const {
+    S3ObjectStoreOptions options;
+    options.endpoint = "http://127.0.0.1:" + std::to_string(port_);
+    options.bucket = kBucket;
+    options.access_key = "S3RVER";
+    options.secret_key = "S3RVER";
+    return options;
+  }
+  // Part files of multipart uploads not yet completed, as s3rver keeps them on disk.
+  int PendingPartFiles() const {
+    int count = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(data_.path)) {
+      const std::string path = entry.path().string();
+      if (entry.is_regular_file() && path.find("uploads") != std::string::npos &&
+          entry.path().filename().string().find_first_not_of("0123456789") == std::string::npos) {
+        ++count;
+      }
+    }
+    return count;
+  }
+
+ private:
+  TempDir data_;
+  uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+std::unique_ptr<ObjectStore> OpenStore(const S3ObjectStoreOptions& options) {
+  auto store = NewS3ObjectStore(options);
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+std::string RandomBytes(std::size_t size, unsigned seed) {
+  std::mt19937_64 random(seed);
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; i += 8) {
+    const uint64_t value = random();
+    std::memcpy(out.data() + i, &value, std::min<std::size_t>(8, size - i));
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  REQUIRE(EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) == 1);
+  std::ostringstream hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex << kHex[digest[i] >> 4] << kHex[digest[i] & 0xF];
+  }
+  return hex.str();
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+std::string ReadRange(ObjectStore& store, std::string_view key, uint64_t offset, uint64_t length,
+                      Status* status_out) {
+  std::string out;
+  *status_out = store.Read(key, offset, length, [&out](std::string_view bytes) {
+    out.append(bytes);
+    return Status::Ok();
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("S3 object store: put, get, stat, list, range reads and delete on s3rver", "[s3]") {
+  S3rver server;
+  S3ObjectStoreOptions options = server.Options();
+  options.key_prefix = "sg/";
+  auto store = OpenStore(options);
+  CHECK(store->backend() == "s3");
+  CHECK_FALSE(store->LocalPath("a/b").has_value());
+
+  const std::string small = "hello from streamgate";
+  const std::string odd_key = "uploads/id 1/sp ace+plus=eq&amp~(x)_\xC3\xA9.mp4";
+  REQUIRE(store->Put("uploads/id1/source.mp4", small).ok());
+  REQUIRE(store->Put(odd_key, RandomBytes(1000, 1)).ok());
+  REQUIRE(store->Put("media/c1/master.m3u8", "#EXTM3U\n").ok());
+  REQUIRE(store->Put("empty", "").ok());
+
+  Result<std::string> got = store->Get("uploads/id1/source.mp4");
+  REQUIRE(got.ok());
+  CHECK(*got == small);
+  got = store->Get(odd_key);
+  REQUIRE(got.ok());
+  CHECK(*got == RandomBytes(1000, 1));
+  got = store->Get("empty");
+  REQUIRE(got.ok());
+  CHECK(got->empty());
+
+  // Overwrite replaces the whole object.
+  REQUIRE(store->Put("uploads/id1/source.mp4", "v2").ok());
+  CHECK(*store->Get("uploads/id1/source.mp4") == "v2");
+
+  auto info = store->Stat(odd_key);
+  REQUIRE(info.ok());
+  CHECK(info->key == odd_key);
+  CHECK(info->size == 1000);
+  CHECK(info->modified_unix_ms > 0);
+  CHECK_FALSE(info->etag.empty());
+
+  auto listed = store->List("uploads/");
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  CHECK((*listed)[0].key == odd_key);  // "id 1" sorts before "id1"
+  CHECK((*listed)[0].size == 1000);
+  CHECK((*listed)[1].key == "uploads/id1/source.mp4");
+  CHECK((*listed)[1].size == 2);
+  auto everything = store->List("");
+  REQUIRE(everything.ok());
+  std::vector<std::string> keys;
+  for (const ObjectInfo& object : *everything) keys.push_back(object.key);
+  CHECK(keys == std::vector<std::string>{"empty", "media/c1/master.m3u8", odd_key,
+                                         "uploads/id1/source.mp4"});
+  CHECK(store->List("nothing/")->empty());
+
+  // Range reads: inside, up to the end, past the end, at the end.
+  const std::string data = RandomBytes(1000, 1);
+  Status status;
+  CHECK(ReadRange(*store, odd_key, 10, 20, &status) == data.substr(10, 20));
+  CHECK(status.ok());
+  CHECK(ReadRange(*store, odd_key, 990, 10, &status) == data.substr(990));
+  CHECK(status.ok());
+  CHECK(ReadRange(*store, odd_key, 995, 10, &status).empty());
+  CHECK(status.code() == StatusCode::kOutOfRange);
+  ReadRange(*store, odd_key, 1000, 1, &status);
+  CHECK(status.code() == StatusCode::kOutOfRange);
+  CHECK(ReadRange(*store, odd_key, 1000, 0, &status).empty());
+  CHECK(status.ok());
+  ReadRange(*store, odd_key, 1001, 0, &status);
+  CHECK(status.code() == StatusCode::kOutOfRange);
+  ReadRange(*store, "missing", 0, 1, &status);
+  CHECK(status.code() == StatusCode::kNotFound);
+
+  // A sink error stops the read and is returned as is.
+  status = store->Read(odd_key, 0, 1000,
+                       [](std::string_view) { return Status::Cancelled("client left"); });
+  CHECK(status.code() == StatusCode::kCancelled);
+
+  // GetToFile writes atomically; a failed download leaves the destination untouched.
+  TempDir local;
+  const auto file = local.path / "copy.bin";
+  REQUIRE(store->GetToFile(odd_key, file.string()).ok());
+  CHECK(ReadFile(file) == data);
+  CHECK(store->GetToFile("missing", file.string()).code() == StatusCode::kNotFound);
+  CHECK(ReadFile(file) == data);
+  CHECK(std::distance(std::filesystem::directory_iterator(local.path),
+                      std::filesystem::directory_iterator()) == 1);  // no temp file left
+
+  // Missing keys.
+  CHECK(store->Get("missing").status().code() == StatusCode::kNotFound);
+  CHECK(store->Stat("missing/x").status().code() == StatusCode::kNotFound);
+
+  // Delete is idempotent.
+  REQUIRE(store->Delete("uploads/id1/source.mp4").ok());
+  CHECK(store->Delete("uploads/id1/source.mp4").ok());
+  CHECK(store->Get("uploads/id1/source.mp4").status().code() == StatusCode::kNotFound);
+  CHECK(store->List("uploads/")->size() == 1);
+
+  // The key prefix is real: a store without it sees the objects under "sg/".
+  auto raw = OpenStore(server.Options());
+  CHECK(*raw->Get("sg/media/c1/master.m3u8") == "#EXTM3U\n");
+  CHECK(raw->Get("media/c1/master.m3u8").status().code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("S3 object store refuses invalid keys before any request", "[s3]") {
+  S3rver server;
+  auto store = OpenStore(server.Options());
+  for (const std::string& key :
+       {std::string(), std::string("/abs"), std::string("a//b"), std::string("a/"),
+        std::string("a/./b"), std::string("../x"), std::string("a/.."), std::string("a\\b"),
+        std::string("a\0b", 3), std::string(2000, 'k')}) {
+    INFO(key);
+    CHECK(store->Put(key, "x").code() == StatusCode::kInvalidArgument);
+    CHECK(store->Get(key).status().code() == StatusCode::kInvalidArgument);
+    CHECK(store->Stat(key).status().code() == StatusCode::kInvalidArgument);
+    CHECK(store->Delete(key).code() == StatusCode::kInvalidArgument);
+    CHECK(store->OpenWriter(key).status().code() == StatusCode::kInvalidArgument);
+  }
+  CHECK(store->List("")->empty());
+}
+
+TEST_CASE("S3 object store: multipart PutFile and streaming writer round-trip 11 MiB", "[s3]") {
+  S3rver server;
+  S3ObjectStoreOptions options = server.Options();
+  options.multipart_threshold = 5 * kMiB;
+  options.part_size = 5 * kMiB;
+  auto store = OpenStore(options);
+
+  const std::string data = RandomBytes(11 * kMiB + 12345, 7);
+  const std::string digest = Sha256Hex(data);
+  TempDir local;
+  const auto source = local.path / "source.bin";
+  std::ofstream(source, std::ios::binary) << data;
+
+  SECTION("PutFile goes multipart above the threshold") {
+    REQUIRE(store->PutFile("big/file.bin", source.string()).ok());
+    CHECK(server.PendingPartFiles() == 0);  // completed: s3rver assembled and removed the parts
+    auto info = store->Stat("big/file.bin");
+    REQUIRE(info.ok());
+    CHECK(info->size == data.size());
+    const auto copy = local.path / "copy.bin";
+    REQUIRE(store->GetToFile("big/file.bin", copy.string()).ok());
+    CHECK(Sha256Hex(ReadFile(copy)) == digest);
+    // A range across the part boundary at 5 MiB.
+    Status status;
+    CHECK(ReadRange(*store, "big/file.bin", 5 * kMiB - 100, 300, &status) ==
+          data.substr(5 * kMiB - 100, 300));
+    CHECK(status.ok());
+  }
+
+  SECTION("a writer streams parts, shows nothing before Commit, and round-trips") {
+    auto writer = store->OpenWriter("big/written.bin");
+    REQUIRE(writer.ok());
+    // Odd chunk sizes so that parts never line up with appends.
+    std::size_t offset = 0;
+    std::size_t chunk = 777'777;
+    while (offset < data.size()) {
+      const std::size_t n = std::min(chunk, data.size() - offset);
+      REQUIRE((*writer)->Append(std::string_view(data).substr(offset, n)).ok());
+      offset += n;
+      chunk = chunk * 3 % 1'500'000 + 1;
+    }
+    CHECK((*writer)->bytes_written() == data.size());
+    CHECK(server.PendingPartFiles() == 2);  // two full parts sent, the rest buffered
+    CHECK(store->Stat("big/written.bin").status().code() == StatusCode::kNotFound);
+    REQUIRE((*writer)->Commit().ok());
+    CHECK((*writer)->Append("more").code() == StatusCode::kFailedPrecondition);
+    auto got = store->Get("big/written.bin");
+    REQUIRE(got.ok());
+    CHECK(got->size() == data.size());
+    CHECK(Sha256Hex(*got) == digest);
+  }
+
+  SECTION("a small writer is one PUT; an aborted writer leaves nothing visible") {
+    {
+      auto writer = store->OpenWriter("small.txt");
+      REQUIRE(writer.ok());
+      REQUIRE((*writer)->Append("abc").ok());
+      REQUIRE((*writer)->Append("def").ok());
+      CHECK(store->Stat("small.txt").status().code() == StatusCode::kNotFound);
+      REQUIRE((*writer)->Commit().ok());
+    }
+    CHECK(*store->Get("small.txt") == "abcdef");
+    CHECK(server.PendingPartFiles() == 0);
+
+    {
+      auto writer = store->OpenWriter("aborted.bin");
+      REQUIRE(writer.ok());
+      REQUIRE((*writer)->Append(std::string_view(data).substr(0, 6 * kMiB)).ok());
+      (*writer)->Abort();
+      CHECK((*writer)->Commit().code() == StatusCode::kFailedPrecondition);
+    }
+    {
+      auto writer = store->OpenWriter("dropped.bin");
+      REQUIRE(writer.ok());
+      REQUIRE((*writer)->Append("never committed").ok());
+    }  // destroyed uncommitted
+    CHECK(store->Stat("aborted.bin").status().code() == StatusCode::kNotFound);
+    CHECK(store->Stat("dropped.bin").status().code() == StatusCode::kNotFound);
+    CHECK(*store->Get("small.txt") == "abcdef");
+  }
+
+  SECTION("PutFile of a missing file fails without touching the store") {
+    CHECK(store->PutFile("x.bin", (local.path / "nope").string()).code() == StatusCode::kNotFound);
+    CHECK(store->List("")->empty());
+  }
+}
+
+TEST_CASE("S3 object store: an unreachable endpoint is Unavailable", "[s3]") {
+  S3ObjectStoreOptions options;
+  options.endpoint = "http://127.0.0.1:" + std::to_string(FreePort());  // nobody listens
+  options.bucket = kBucket;
+  options.access_key = "S3RVER";
+  options.secret_key = "S3RVER";
+  options.max_retries = 1;
+  auto store = OpenStore(options);
+  CHECK(store->Put("a", "x").code() == StatusCode::kUnavailable);
+  CHECK(store->Get("a").status().code() == StatusCode::kUnavailable);
+  CHECK(store->Stat("a").status().code() == StatusCode::kUnavailable);
+  CHECK(store->List("").status().code() == StatusCode::kUnavailable);
+  auto writer = store->OpenWriter("a");
+  REQUIRE(writer.ok());
+  REQUIRE((*writer)->Append("x").ok());
+  CHECK((*writer)->Commit().code() == StatusCode::kUnavailable);
+}
+
+TEST_CASE("NewS3ObjectStore refuses bad options", "[s3]") {
+  const auto code_of = [](const S3ObjectStoreOptions& options) {
+    return NewS3ObjectStore(options).status().code();
+  };
+  S3ObjectStoreOptions good;
+  good.endpoint = "http://127.0.0.1:9";
+  good.bucket = kBucket;
+  CHECK(NewS3ObjectStore(good).ok());
+  auto bad = good;
+  bad.endpoint = "ftp://x";
+  CHECK(code_of(bad) == StatusCode::kInvalidArgument);
+  bad = good;
+  bad.endpoint = "http://host/path";
+  CHECK(code_of(bad) == StatusCode::kInvalidArgument);
+  bad = good;
+  bad.bucket = "Bad_Bucket";
+  CHECK(code_of(bad) == StatusCode::kInvalidArgument);
+  bad = good;
+  bad.part_size = 4 * kMiB;
+  CHECK(code_of(bad) == StatusCode::kInvalidArgument);
+  bad = good;
+  bad.access_key = "only-access";
+  CHECK(code_of(bad) == StatusCode::kInvalidArgument);
+  bad = good;
+  bad.key_prefix = "a//b/";
+  CHECK(code_of(bad) == StatusCode::kInvalidArgument);
+}
