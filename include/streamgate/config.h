@@ -15,6 +15,7 @@
 #include "streamgate/logging.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
+#include "streamgate/transcoder.h"
 
 namespace streamgate {
 
@@ -26,6 +27,7 @@ struct Config {
   HttpServerOptions server;                   // STREAMGATE_SERVER_*
   RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
   LogOptions log;                             // STREAMGATE_LOG_*
+  TranscodeSettings transcode;                // STREAMGATE_TRANSCODE_*
 };
 
 struct ConfigSources {

@@ -66,6 +66,16 @@ struct TranscoderOptions {
   double max_duration_s = 6 * 3600.0;
 };
 
+// The `transcode.*` configuration section: the Transcoder's options plus how the transcoder
+// service schedules jobs.
+struct TranscodeSettings {
+  TranscoderOptions transcoder;
+  // Jobs transcoding at once (each on one Runtime worker); further jobs wait in the queue.
+  int max_concurrent_jobs = 1;
+  // Queue a job for every `upload.completed` event.
+  bool on_upload = true;
+};
+
 // Shared cancellation flag: copy it into a request, call Cancel() from any thread; the
 // transcode stops within about one frame's work and removes its partial output.
 class CancelToken {
