@@ -16,6 +16,7 @@
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 #include "streamgate/uploader.h"
+#include "streamgate/transcoder.h"
 
 namespace streamgate {
 
@@ -28,6 +29,7 @@ struct Config {
   RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
   LogOptions log;                             // STREAMGATE_LOG_*
   UploaderOptions upload;                     // STREAMGATE_UPLOAD_* (state_dir: data_dir)
+  TranscodeSettings transcode;                // STREAMGATE_TRANSCODE_*
 };
 
 struct ConfigSources {

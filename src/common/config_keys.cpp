@@ -307,6 +307,110 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(BooleanKey(
       "upload.fsync", [](auto& c) -> auto& { return c.upload.fsync; },
       "fdatasync upload bytes before their offset is recorded (durable across power loss)."));
+  // --- transcode ---
+  {
+    ConfigKey ladder;
+    ladder.key = "transcode.ladder";
+    ladder.env = EnvNameForKey(ladder.key);
+    ladder.type = "string";
+    ladder.description =
+        "ABR ladder as <height>:<video kbps> items, highest first; rungs above the source "
+        "height are dropped (never upscaled).";
+    ladder.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(const std::string text, ParseString(input, false));
+      STREAMGATE_ASSIGN_OR_RETURN(config.transcode.transcoder.ladder, ParseLadder(text));
+      return Status::Ok();
+    };
+    ladder.to_json = [](const Config& config) {
+      return nlohmann::json(LadderToString(config.transcode.transcoder.ladder));
+    };
+    keys.push_back(std::move(ladder));
+  }
+  {
+    ConfigKey segment;
+    segment.key = "transcode.segment_seconds";
+    segment.env = EnvNameForKey(segment.key);
+    segment.type = "number";
+    segment.description =
+        "Target HLS/DASH segment length in seconds; key frames are forced at every multiple in "
+        "every rendition. Range: 1 to 30.";
+    segment.apply = [](const ConfigInput& input, Config& config) -> Status {
+      double value = 0;
+      if (input.json != nullptr) {
+        if (!input.json->is_number()) {
+          return Status::InvalidArgument("expected a number, got " + DescribeJson(*input.json));
+        }
+        value = input.json->get<double>();
+      } else {
+        const char* begin = input.text.data();
+        const char* end = begin + input.text.size();
+        const auto [ptr, ec] = std::from_chars(begin, end, value);
+        if (input.text.empty() || ec != std::errc() || ptr != end) value = -1;
+      }
+      if (!(value >= 1.0 && value <= 30.0)) {
+        return Status::InvalidArgument("segment length must be a number in [1, 30]");
+      }
+      config.transcode.transcoder.packager.segment_seconds = value;
+      return Status::Ok();
+    };
+    segment.to_json = [](const Config& config) {
+      return nlohmann::json(config.transcode.transcoder.packager.segment_seconds);
+    };
+    keys.push_back(std::move(segment));
+  }
+  {
+    ConfigKey preset;
+    preset.key = "transcode.preset";
+    preset.env = EnvNameForKey(preset.key);
+    preset.type = "enum(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)";
+    preset.description = "x264 speed/quality preset.";
+    preset.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(const std::string text, ParseString(input, false));
+      const std::string lower = Lower(text);
+      for (const char* name : {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                               "slow", "slower", "veryslow"}) {
+        if (lower == name) {
+          config.transcode.transcoder.preset = lower;
+          return Status::Ok();
+        }
+      }
+      return Status::InvalidArgument(QuoteForMessage(text) + " is not an x264 preset");
+    };
+    preset.to_json = [](const Config& config) {
+      return nlohmann::json(config.transcode.transcoder.preset);
+    };
+    keys.push_back(std::move(preset));
+  }
+  keys.push_back(IntegerKey(
+      "transcode.crf", [](auto& c) -> auto& { return c.transcode.transcoder.crf; }, 0, 51,
+      "0: average bit rate = the rung's kbps; 1-51: constant quality capped at the rung's kbps "
+      "(VBV)."));
+  keys.push_back(IntegerKey(
+      "transcode.audio_kbps", [](auto& c) -> auto& { return c.transcode.transcoder.audio_kbps; },
+      32, 512, "AAC bit rate."));
+  keys.push_back(IntegerKey(
+      "transcode.threads", [](auto& c) -> auto& { return c.transcode.transcoder.encoder_threads; },
+      0, 64, "x264 threads per rendition encoder; 0 lets x264 choose."));
+  keys.push_back(IntegerKey(
+      "transcode.decoder_threads",
+      [](auto& c) -> auto& { return c.transcode.transcoder.decoder_threads; }, 0, 64,
+      "Decoder threads per job; 0 means automatic."));
+  keys.push_back(IntegerKey(
+      "transcode.max_concurrent_jobs",
+      [](auto& c) -> auto& { return c.transcode.max_concurrent_jobs; }, 1, 64,
+      "Transcode jobs running at once (each holds one worker thread); the rest wait queued."));
+  keys.push_back(BooleanKey(
+      "transcode.aes128", [](auto& c) -> auto& { return c.transcode.transcoder.packager.aes128; },
+      "Encrypt HLS media segments with AES-128 (one key per rendition; no DASH manifest then)."));
+  keys.push_back(BooleanKey(
+      "transcode.dash", [](auto& c) -> auto& { return c.transcode.transcoder.packager.dash; },
+      "Write a DASH manifest (manifest.mpd) over the same CMAF segments."));
+  keys.push_back(BooleanKey(
+      "transcode.poster", [](auto& c) -> auto& { return c.transcode.transcoder.poster; },
+      "Write poster.jpg (a frame at 10% of the duration)."));
+  keys.push_back(BooleanKey(
+      "transcode.on_upload", [](auto& c) -> auto& { return c.transcode.on_upload; },
+      "Queue a transcode for every upload.completed event."));
   return keys;
 }
 
