@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "streamgate/authenticator.h"
 #include "streamgate/http.h"
 #include "streamgate/logging.h"
 #include "streamgate/result.h"
@@ -30,6 +31,9 @@ struct Config {
   LogOptions log;                             // STREAMGATE_LOG_*
   UploaderOptions upload;                     // STREAMGATE_UPLOAD_* (state_dir: data_dir)
   TranscodeSettings transcode;                // STREAMGATE_TRANSCODE_*
+  // Wallet sign-in (STREAMGATE_AUTH_*). `auth.jwt_key_file` empty and `auth.jwt_keys` empty:
+  // the auth plugin keeps its keys in <data_dir>/auth/session_keys (created on first start).
+  AuthenticatorOptions auth;
 };
 
 struct ConfigSources {

@@ -210,6 +210,62 @@ ConfigKey LogLevelKey() {
   return entry;
 }
 
+// --- auth ---
+// "1,11155111,1337": EIP-155 chain ids, each a positive decimal; JSON may give an array.
+ConfigKey ChainIdListKey() {
+  ConfigKey entry;
+  entry.key = "auth.allowed_chain_ids";
+  entry.env = EnvNameForKey(entry.key);
+  entry.type = "list(integer)";
+  entry.description =
+      "EIP-155 chain ids sign-in accepts, comma-separated; the first is the default chain.";
+  entry.apply = [](const ConfigInput& input, Config& config) -> Status {
+    std::vector<uint64_t> ids;
+    auto add = [&ids](std::string_view text) -> Status {
+      uint64_t id = 0;
+      const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+      if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || id == 0) {
+        return Status::InvalidArgument(QuoteForMessage(text) + " is not a positive chain id");
+      }
+      ids.push_back(id);
+      return Status::Ok();
+    };
+    if (input.json != nullptr) {
+      if (!input.json->is_array()) {
+        return Status::InvalidArgument("expected an array of chain ids, got " +
+                                       DescribeJson(*input.json));
+      }
+      for (const nlohmann::json& item : *input.json) {
+        if (!item.is_number_unsigned() || item.get<uint64_t>() == 0) {
+          return Status::InvalidArgument("expected positive chain ids, got " + DescribeJson(item));
+        }
+        ids.push_back(item.get<uint64_t>());
+      }
+    } else {
+      std::string_view text = input.text;
+      while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        STREAMGATE_RETURN_IF_ERROR(add(text.substr(0, comma)));
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+      }
+    }
+    config.auth.allowed_chain_ids = std::move(ids);
+    return Status::Ok();
+  };
+  entry.to_json = [](const Config& config) { return nlohmann::json(config.auth.allowed_chain_ids); };
+  return entry;
+}
+
+// A string holding secrets: parsed like StringKey, but shown as "<redacted>" when set.
+template <typename Field>
+ConfigKey SecretKey(std::string key, Field field, std::string description) {
+  ConfigKey entry = StringKey(std::move(key), field, true, std::move(description));
+  entry.to_json = [field](const Config& config) {
+    return nlohmann::json(field(config).empty() ? "" : "<redacted>");
+  };
+  return entry;
+}
+
 std::vector<ConfigKey> BuildKeys() {
   std::vector<ConfigKey> keys;
   keys.push_back(StringKey(
@@ -411,6 +467,50 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(BooleanKey(
       "transcode.on_upload", [](auto& c) -> auto& { return c.transcode.on_upload; },
       "Queue a transcode for every upload.completed event."));
+  // --- auth ---
+  keys.push_back(StringKey(
+      "auth.domain", [](auto& c) -> auto& { return c.auth.domain; }, false,
+      "RFC 3986 authority that sign-in messages must name (the site's host[:port])."));
+  keys.push_back(StringKey(
+      "auth.uri", [](auto& c) -> auto& { return c.auth.uri; }, false,
+      "URI that sign-in messages must carry, compared exactly."));
+  keys.push_back(StringKey(
+      "auth.statement", [](auto& c) -> auto& { return c.auth.statement; }, true,
+      "Statement line of issued sign-in messages (printable ASCII, no LF); empty for none."));
+  keys.push_back(ChainIdListKey());
+  keys.push_back(BooleanKey(
+      "auth.allow_solana", [](auto& c) -> auto& { return c.auth.allow_solana; },
+      "Offer Solana (ed25519) sign-in challenges."));
+  keys.push_back(IntegerKey(
+      "auth.nonce_ttl_s", [](auto& c) -> auto& { return c.auth.nonce_ttl_s; }, 1, 86400,
+      "Seconds an issued challenge (nonce) stays usable; each nonce is single use."));
+  keys.push_back(IntegerKey(
+      "auth.clock_skew_s", [](auto& c) -> auto& { return c.auth.clock_skew_s; }, 0, 3600,
+      "Tolerated wallet clock difference for issued-at, not-before and expiration times."));
+  keys.push_back(IntegerKey(
+      "auth.session_ttl_s", [](auto& c) -> auto& { return c.auth.session_ttl_s; }, 1,
+      30 * 86400, "Lifetime of session tokens (JWT) in seconds."));
+  keys.push_back(StringKey(
+      "auth.issuer", [](auto& c) -> auto& { return c.auth.issuer; }, false,
+      "`iss` of session tokens; tokens with another issuer are refused."));
+  keys.push_back(StringKey(
+      "auth.audience", [](auto& c) -> auto& { return c.auth.audience; }, false,
+      "`aud` of session tokens; tokens for another audience are refused."));
+  keys.push_back(SecretKey(
+      "auth.jwt_keys", [](auto& c) -> auto& { return c.auth.jwt_keys; },
+      "Session-token keys \"kid:base64secret,kid2:base64secret\": the first signs, all verify "
+      "(rotation). HS256 secrets >= 32 bytes, EdDSA secrets are 32-byte seeds. Empty: "
+      "auth.jwt_key_file. Never logged nor shown."));
+  keys.push_back(StringKey(
+      "auth.jwt_key_file", [](auto& c) -> auto& { return c.auth.jwt_key_file; }, true,
+      "File holding keys in the auth.jwt_keys format, created (0600, one random key) when "
+      "missing. Empty: <data_dir>/auth/session_keys."));
+  keys.push_back(EnumKey(
+      "auth.jwt_algorithm", [](auto& c) -> auto& { return c.auth.jwt_algorithm; },
+      {"hs256", "eddsa"}, "Session-token signature: HMAC-SHA256 or Ed25519."));
+  keys.push_back(IntegerKey(
+      "auth.max_message_bytes", [](auto& c) -> auto& { return c.auth.max_message_bytes; }, 256,
+      65536, "Largest signed message or typed-data document accepted."));
   return keys;
 }
 
