@@ -8,6 +8,7 @@
 #include "streamgate/http.h"
 #include "streamgate/kernel.h"
 #include "streamgate/logging.h"
+#include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
 #include "streamgate/plugins.h"
 #include "streamgate/result.h"
