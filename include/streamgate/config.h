@@ -14,6 +14,7 @@
 #include "streamgate/authenticator.h"
 #include "streamgate/http.h"
 #include "streamgate/logging.h"
+#include "streamgate/monitor.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 #include "streamgate/uploader.h"
@@ -34,6 +35,7 @@ struct Config {
   // Wallet sign-in (STREAMGATE_AUTH_*). `auth.jwt_key_file` empty and `auth.jwt_keys` empty:
   // the auth plugin keeps its keys in <data_dir>/auth/session_keys (created on first start).
   AuthenticatorOptions auth;
+  MonitorOptions monitor;                     // STREAMGATE_MONITOR_*
 };
 
 struct ConfigSources {

@@ -5,6 +5,7 @@
 // plugin in one Kernel; each microservice registers one.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <typeinfo>
@@ -13,6 +14,7 @@
 #include "streamgate/config.h"
 #include "streamgate/event_bus.h"
 #include "streamgate/http.h"
+#include "streamgate/monitor.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 
@@ -24,6 +26,17 @@ std::string_view HealthStateName(HealthState state);  // "healthy", "degraded", 
 struct HealthReport {
   HealthState state = HealthState::kHealthy;
   std::string message;  // why, when not healthy
+};
+
+struct PluginHealth {
+  std::string name;
+  std::string version;
+  HealthReport report;
+};
+
+struct KernelHealth {
+  HealthState state = HealthState::kHealthy;  // the worst of the plugins'
+  std::vector<PluginHealth> plugins;
 };
 
 // Objects plugins share with one another, keyed by their type: the Cache the auth plugin keeps
@@ -63,6 +76,12 @@ struct PluginContext {
   Router& router;  // add routes here; the server starts after every Init() has returned
   EventBus& events;
   ServiceRegistry& services;
+  // The process's metrics, served on GET /metrics: register families in Init and keep their
+  // child handles (see monitor.h). Present whether or not the monitor plugin is loaded.
+  MetricsRegistry& metrics;
+  // The health of every plugin in this process (as GET /api/v1/health reports it). Call it from
+  // Start() on, from any thread; never from inside Plugin::Health().
+  std::function<KernelHealth()> health;
 };
 
 // A unit of functionality. The Kernel calls Init, then Start, then (later) Stop, each once and
@@ -82,18 +101,9 @@ class Plugin {
   virtual HealthReport Health() const { return {}; }
 };
 
-struct PluginHealth {
-  std::string name;
-  std::string version;
-  HealthReport report;
-};
-
-struct KernelHealth {
-  HealthState state = HealthState::kHealthy;  // the worst of the plugins'
-  std::vector<PluginHealth> plugins;
-};
-
-// Serves, on top of the plugins' routes: GET /health, /ready, /api/v1/health and /metrics.
+// Serves, on top of the plugins' routes: GET /health, /ready, /api/v1/health and /metrics. The
+// metrics registry records every HTTP exchange (streamgate_http_requests_total{method,route,
+// status}, streamgate_http_request_duration_seconds{method,route}) and process-level series.
 // Thread-safety: Register, Start and Stop from one thread; Health, ready and port from any.
 // Ownership: owns the plugins, the router, the server and the event bus; borrows the Runtime,
 // which must outlive it.
@@ -123,6 +133,8 @@ class Kernel {
   Router& router();
   EventBus& events();
   ServiceRegistry& services();
+  // The registry GET /metrics renders; lives as long as the Kernel.
+  MetricsRegistry& metrics();
   // Null before Start().
   HttpServer* server();
 

@@ -9,6 +9,7 @@
 #include "streamgate/kernel.h"
 #include "streamgate/logging.h"
 #include "streamgate/metadata_store.h"
+#include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
 #include "streamgate/playback_token.h"
 #include "streamgate/plugins.h"

@@ -511,6 +511,44 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(IntegerKey(
       "auth.max_message_bytes", [](auto& c) -> auto& { return c.auth.max_message_bytes; }, 256,
       65536, "Largest signed message or typed-data document accepted."));
+  // --- monitor ---
+  {
+    // Strings with a grammar: parsed here as well, so that a bad value fails at load time with
+    // the key named rather than when the monitor plugin starts.
+    ConfigKey services = StringKey(
+        "monitor.services", [](auto& c) -> auto& { return c.monitor.services; }, true,
+        "Services whose /api/v1/health the monitor's aggregated health includes, as "
+        "name=http://host:port pairs separated by commas; empty means this process only.");
+    services.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(std::string text, ParseString(input, true));
+      STREAMGATE_RETURN_IF_ERROR(ParseMonitoredServices(text).status());
+      config.monitor.services = std::move(text);
+      return Status::Ok();
+    };
+    keys.push_back(std::move(services));
+    keys.push_back(IntegerKey(
+        "monitor.health_timeout_ms", [](auto& c) -> auto& { return c.monitor.health_timeout_ms; },
+        1, 60000, "Timeout of each service's health fetch, connection included."));
+    ConfigKey rules = StringKey(
+        "monitor.alert_rules", [](auto& c) -> auto& { return c.monitor.alert_rules; }, true,
+        "Threshold alert rules separated by ';', each `name: metric{label=\"v\"} > 5 for 30s` "
+        "(operators > >= < <= == !=, durations ms/s/m/h, `for` optional); the value is the sum "
+        "of the matching series.");
+    rules.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(std::string text, ParseString(input, true));
+      STREAMGATE_RETURN_IF_ERROR(ParseAlertRules(text).status());
+      config.monitor.alert_rules = std::move(text);
+      return Status::Ok();
+    };
+    keys.push_back(std::move(rules));
+    keys.push_back(IntegerKey(
+        "monitor.alert_interval_ms", [](auto& c) -> auto& { return c.monitor.alert_interval_ms; },
+        10, kMaxTimeoutMs, "How often the alert rules are evaluated."));
+    keys.push_back(IntegerKey(
+        "monitor.log_buffer_lines", [](auto& c) -> auto& { return c.monitor.log_buffer_lines; },
+        0, 100000,
+        "Recent log lines the monitor keeps in memory for /api/v1/monitor/logs; 0 keeps none."));
+  }
   return keys;
 }
 

@@ -5,6 +5,7 @@
 #include "streamgate/logging.h"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
@@ -98,11 +99,16 @@ std::unique_ptr<spdlog::formatter> MakeFormatter(LogFormat format) {
 // Process-wide state. Every logger writes through one sink, so a format change reaches loggers
 // that callers have cached.
 struct LoggingState {
-  LoggingState() : sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()) {
+  LoggingState()
+      : sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()),
+        extra(std::make_shared<spdlog::sinks::dist_sink_mt>()) {
     sink->set_formatter(MakeFormatter(LogFormat::kText));
   }
 
   const std::shared_ptr<spdlog::sinks::stderr_sink_mt> sink;  // thread-safe itself
+  // Sinks added by AddLogSink (the monitor's ring buffer). A dist_sink adds and removes its
+  // children safely while loggers write, which a logger's own sink list does not.
+  const std::shared_ptr<spdlog::sinks::dist_sink_mt> extra;
   std::atomic<LogLevel> level{LogLevel::kInfo};
   std::mutex mu;
   std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> loggers;  // guarded by mu
@@ -146,10 +152,19 @@ std::shared_ptr<spdlog::logger> Logger(std::string_view component) {
   std::lock_guard lock(state.mu);
   auto it = state.loggers.find(component);
   if (it != state.loggers.end()) return it->second;
-  auto logger = std::make_shared<spdlog::logger>(std::string(component), state.sink);
+  auto logger = std::make_shared<spdlog::logger>(std::string(component),
+                                                 spdlog::sinks_init_list{state.sink, state.extra});
   logger->set_level(ToSpdlogLevel(state.level.load()));
   state.loggers.emplace(std::string(component), logger);
   return logger;
+}
+
+void AddLogSink(std::shared_ptr<spdlog::sinks::sink> sink) {
+  State().extra->add_sink(std::move(sink));
+}
+
+void RemoveLogSink(const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  State().extra->remove_sink(sink);
 }
 
 bool LogEnabled(LogLevel level) {

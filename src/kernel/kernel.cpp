@@ -10,6 +10,7 @@
 #include "kernel/access_log.h"
 #include "kernel/in_process_event_bus.h"
 #include "kernel/kernel_endpoints.h"
+#include "kernel/kernel_metrics.h"
 #include "streamgate/logging.h"
 
 namespace streamgate {
@@ -34,16 +35,32 @@ HealthReport SafeHealth(const Plugin& plugin) {
 
 }  // namespace
 
-// Members are declared so that destruction runs server, plugins, event bus, router: each is
-// destroyed before what it may still use.
+// Members are declared so that destruction runs server, plugins, event bus, router, metrics:
+// each is destroyed before what it may still use.
 struct Kernel::Impl {
   Impl(const Config& config_in, Runtime& runtime_in)
       : config(config_in),
         runtime(runtime_in),
         router(std::make_shared<Router>()),
         events(std::make_unique<internal::InProcessEventBus>(runtime_in)),
-        context{config, runtime, *router, *events, services},
+        context{config, runtime, *router, *events, services, metrics, [this] { return Health(); }},
         created(std::chrono::steady_clock::now()) {}
+
+  KernelHealth Health() const {
+    KernelHealth health;
+    const std::size_t count = initialized.load();
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+      const Plugin& plugin = *plugins[i];
+      PluginHealth entry{plugin.Name(), plugin.Version(), {}};
+      entry.report =
+          i < count ? SafeHealth(plugin) : HealthReport{HealthState::kUnhealthy, "not initialised"};
+      if (static_cast<int>(entry.report.state) > static_cast<int>(health.state)) {
+        health.state = entry.report.state;
+      }
+      health.plugins.push_back(std::move(entry));
+    }
+    return health;
+  }
 
   // Stops plugins [0, count) in reverse order; returns the first error.
   Status StopPlugins(std::size_t count) {
@@ -64,6 +81,7 @@ struct Kernel::Impl {
     return first;
   }
 
+  MetricsRegistry metrics;  // first, so that it is destroyed last
   const Config config;
   Runtime& runtime;
   const std::shared_ptr<Router> router;
@@ -75,6 +93,7 @@ struct Kernel::Impl {
   std::vector<std::unique_ptr<Plugin>> plugins;  // fixed once Start() begins
   // Plugins [0, initialized) have returned from Init: only their Health() may be called.
   std::atomic<std::size_t> initialized{0};
+  std::unique_ptr<internal::KernelMetrics> kernel_metrics;  // set in Create()
   std::unique_ptr<HttpServer> server;  // set in Start(), kept until destruction
   Phase phase = Phase::kCreated;       // Register/Start/Stop thread only
   std::atomic<bool> running{false};
@@ -85,6 +104,9 @@ Result<std::unique_ptr<Kernel>> Kernel::Create(const Config& config, Runtime& ru
   STREAMGATE_RETURN_IF_ERROR(ValidateConfig(config));
   auto impl = std::make_unique<Impl>(config, runtime);
   Impl& ref = *impl;
+  STREAMGATE_ASSIGN_OR_RETURN(
+      ref.kernel_metrics,
+      internal::KernelMetrics::Create(ref.metrics, ref.config, [&ref] { return ref.Health(); }));
   std::unique_ptr<Kernel> kernel(new Kernel(std::move(impl)));
   // Mounted before any plugin runs, so that a plugin claiming /health gets AlreadyExists.
   STREAMGATE_RETURN_IF_ERROR(internal::MountKernelEndpoints(*kernel, *ref.router, ref.created));
@@ -95,6 +117,7 @@ Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Kernel::~Kernel() {
   static_cast<void>(Stop());
+  impl_->kernel_metrics->SetServer(nullptr);
   impl_->server.reset();
   // No handler may run into a destroyed plugin: stop deliveries before the plugins go.
   impl_->events->Close();
@@ -154,11 +177,24 @@ Status Kernel::Start() {
     static_cast<void>(impl.StopPlugins(impl.plugins.size()));
     return server.status().WithContext("http server");
   }
-  if (impl.config.log.access_log) (*server)->SetObserver(internal::NewAccessLogObserver());
+  // Every exchange feeds the HTTP metrics, and the access log when it is on.
+  internal::KernelMetrics* const kernel_metrics = impl.kernel_metrics.get();
+  if (impl.config.log.access_log) {
+    (*server)->SetObserver(
+        [kernel_metrics, access = internal::NewAccessLogObserver()](const HttpExchange& exchange) {
+          kernel_metrics->Record(exchange);
+          access(exchange);
+        });
+  } else {
+    (*server)->SetObserver(
+        [kernel_metrics](const HttpExchange& exchange) { kernel_metrics->Record(exchange); });
+  }
+  kernel_metrics->SetServer(server->get());
   // Stored before Start so that handlers reading server() never race with this assignment.
   impl.server = std::move(server).value();
   const Status listening = impl.server->Start();
   if (!listening.ok()) {
+    kernel_metrics->SetServer(nullptr);
     impl.server.reset();
     static_cast<void>(impl.StopPlugins(impl.plugins.size()));
     return listening.WithContext("http server on " + impl.config.server.host + ":" +
@@ -179,21 +215,7 @@ Status Kernel::Stop() {
   return impl.StopPlugins(impl.plugins.size());
 }
 
-KernelHealth Kernel::Health() const {
-  KernelHealth health;
-  const std::size_t initialized = impl_->initialized.load();
-  for (std::size_t i = 0; i < impl_->plugins.size(); ++i) {
-    const Plugin& plugin = *impl_->plugins[i];
-    PluginHealth entry{plugin.Name(), plugin.Version(), {}};
-    entry.report = i < initialized ? SafeHealth(plugin)
-                                   : HealthReport{HealthState::kUnhealthy, "not initialised"};
-    if (static_cast<int>(entry.report.state) > static_cast<int>(health.state)) {
-      health.state = entry.report.state;
-    }
-    health.plugins.push_back(std::move(entry));
-  }
-  return health;
-}
+KernelHealth Kernel::Health() const { return impl_->Health(); }
 
 bool Kernel::ready() const {
   return impl_->running.load() && Health().state != HealthState::kUnhealthy;
@@ -204,6 +226,7 @@ const Config& Kernel::config() const { return impl_->config; }
 Router& Kernel::router() { return *impl_->router; }
 EventBus& Kernel::events() { return *impl_->events; }
 ServiceRegistry& Kernel::services() { return impl_->services; }
+MetricsRegistry& Kernel::metrics() { return impl_->metrics; }
 HttpServer* Kernel::server() { return impl_->server.get(); }
 
 }  // namespace streamgate

@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kernel/prometheus_text.h"
 #include "streamgate/version.h"
 
 namespace streamgate::internal {
@@ -58,49 +57,9 @@ HttpResponse DetailedHealth(Kernel& kernel, Clock::time_point created) {
 
 }  // namespace
 
-std::string RenderKernelMetrics(Kernel& kernel, double uptime_seconds) {
-  PrometheusWriter out;
-  out.Family("streamgate_build_info", "gauge", "Always 1; the labels name the build.");
-  out.Sample("streamgate_build_info", {{"service", kernel.config().service}, {"version", kVersion}},
-             uint64_t{1});
-  out.Family("streamgate_up", "gauge", "1 while the process serves requests.");
-  out.Sample("streamgate_up", {}, uint64_t{1});
-  out.Family("streamgate_uptime_seconds", "gauge", "Seconds since the kernel was created.");
-  out.Sample("streamgate_uptime_seconds", {}, uptime_seconds);
-
-  const HttpServer* server = kernel.server();
-  const HttpServerStats stats = server != nullptr ? server->stats() : HttpServerStats{};
-  out.Family("streamgate_http_requests_total", "counter", "HTTP responses sent, by status class.");
-  static constexpr std::string_view kClasses[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
-  for (int i = 1; i <= 5; ++i) {
-    out.Sample("streamgate_http_requests_total", {{"code_class", kClasses[i]}},
-               stats.responses_by_class[i]);
-  }
-  out.Family("streamgate_http_connections_active", "gauge", "Open HTTP connections.");
-  out.Sample("streamgate_http_connections_active", {}, stats.connections_active);
-  out.Family("streamgate_http_connections_accepted_total", "counter", "HTTP connections accepted.");
-  out.Sample("streamgate_http_connections_accepted_total", {}, stats.connections_accepted);
-  out.Family("streamgate_http_response_bytes_total", "counter", "HTTP response bytes sent.");
-  out.Sample("streamgate_http_response_bytes_total", {}, stats.bytes_sent);
-
-  // A state set: one series per state, 1 for the current one, so that alerts can match on
-  // state="unhealthy" without knowing a numeric encoding.
-  out.Family("streamgate_plugin_health", "gauge",
-             "1 for the plugin's current health state, 0 for the others.");
-  for (const PluginHealth& plugin : kernel.Health().plugins) {
-    for (const HealthState state :
-         {HealthState::kHealthy, HealthState::kDegraded, HealthState::kUnhealthy}) {
-      out.Sample("streamgate_plugin_health",
-                 {{"plugin", plugin.name}, {"state", HealthStateName(state)}},
-                 uint64_t{plugin.report.state == state ? 1u : 0u});
-    }
-  }
-  return out.Take();
-}
-
 Status MountKernelEndpoints(Kernel& kernel, Router& router, Clock::time_point created) {
-  // Cheap and non-blocking (plugin Health() must be), so they run on the I/O thread and still
-  // answer when the worker pool is saturated.
+  // Cheap and non-blocking (plugin Health() and metric collectors must be), so they run on the I/O
+  // thread and still answer when the worker pool is saturated.
   RouteOptions inline_route;
   inline_route.mode = HandlerMode::kInline;
   Kernel* const k = &kernel;
@@ -113,9 +72,9 @@ Status MountKernelEndpoints(Kernel& kernel, Router& router, Clock::time_point cr
       [k, created](HttpRequest&) { return DetailedHealth(*k, created); }, inline_route));
   STREAMGATE_RETURN_IF_ERROR(router.Add(
       HttpMethod::kGet, "/metrics",
-      [k, created](HttpRequest&) {
-        return HttpResponse::Text(200, RenderKernelMetrics(*k, SecondsSince(created)),
-                                  kPrometheusContentType);
+      [k](HttpRequest&) {
+        return HttpResponse::Text(200, k->metrics().RenderPrometheusText(),
+                                  PrometheusContentType());
       },
       inline_route));
   return Status::Ok();

@@ -1,7 +1,7 @@
 // Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
 //
 // The routes every StreamGate process serves whatever its plugins: GET /health, /ready,
-// /api/v1/health and /metrics. Built on Kernel's public API only.
+// /api/v1/health and /metrics (the kernel's MetricsRegistry). Built on Kernel's public API only.
 #pragma once
 
 #include <chrono>
@@ -15,8 +15,5 @@ namespace streamgate::internal {
 // `created` is when the kernel was created, for uptime.
 Status MountKernelEndpoints(Kernel& kernel, Router& router,
                             std::chrono::steady_clock::time_point created);
-
-// The Prometheus exposition /metrics answers with.
-std::string RenderKernelMetrics(Kernel& kernel, double uptime_seconds);
 
 }  // namespace streamgate::internal

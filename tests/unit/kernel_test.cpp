@@ -18,7 +18,6 @@
 
 #include "captured_stderr.h"
 #include "kernel/access_log.h"
-#include "kernel/prometheus_text.h"
 #include "streamgate/logging.h"
 #include "streamgate/runtime.h"
 #include "streamgate/version.h"
@@ -362,9 +361,27 @@ TEST_CASE("The kernel serves /health, /ready, /api/v1/health and /metrics", "[ke
     CHECK(SampleValue(text, "streamgate_up") == 1);
     CHECK(SampleValue(text, "streamgate_uptime_seconds") >= 0);
     CHECK_THAT(text, Catch::Contains("# TYPE streamgate_http_requests_total counter\n"));
-    CHECK(SampleValue(text, "streamgate_http_requests_total{code_class=\"2xx\"}") >= 2);
-    CHECK(SampleValue(text, "streamgate_http_requests_total{code_class=\"4xx\"}") >= 1);
-    CHECK(SampleValue(text, "streamgate_http_requests_total{code_class=\"5xx\"}") == 0);
+    // By route pattern, never by raw path; an unmatched path counts under "unmatched".
+    CHECK(SampleValue(text,
+                      "streamgate_http_requests_total{method=\"GET\",route=\"/health\","
+                      "status=\"200\"}") == 1);
+    CHECK(SampleValue(text,
+                      "streamgate_http_requests_total{method=\"GET\",route=\"/api/v1/"
+                      "upload/status\",status=\"200\"}") == 1);
+    CHECK(SampleValue(text,
+                      "streamgate_http_requests_total{method=\"GET\",route=\"unmatched\","
+                      "status=\"404\"}") == 1);
+    CHECK_THAT(text, !Catch::Contains("/no/such/route"));
+    CHECK_THAT(text,
+               Catch::Contains("# TYPE streamgate_http_request_duration_seconds histogram\n"));
+    CHECK(SampleValue(text,
+                      "streamgate_http_request_duration_seconds_count{method=\"GET\","
+                      "route=\"/health\"}") == 1);
+    CHECK(SampleValue(text,
+                      "streamgate_http_request_duration_seconds_bucket{method=\"GET\","
+                      "route=\"/health\",le=\"+Inf\"}") == 1);
+    CHECK(SampleValue(text, "streamgate_http_response_bytes_total") > 0);
+    CHECK(SampleValue(text, "streamgate_http_connections_accepted_total") >= 1);
     CHECK(SampleValue(text, "streamgate_http_connections_active") >= 1);
     CHECK(SampleValue(text, "streamgate_plugin_health{plugin=\"upload\",state=\"healthy\"}") == 1);
     CHECK(SampleValue(text, "streamgate_plugin_health{plugin=\"cache\",state=\"healthy\"}") == 0);
@@ -443,20 +460,6 @@ TEST_CASE("Access log lines escape what could forge a line", "[kernel][logging]"
         "10.1.2.3 \"GET /a\\x22b\\x0ac\\x5cd\" 404 123 456us");
   exchange.remote_address = "";
   CHECK_THAT(internal::FormatAccessLogLine(exchange), Catch::StartsWith("- \"GET "));
-}
-
-TEST_CASE("PrometheusWriter escapes label values and formats numbers", "[kernel][metrics]") {
-  internal::PrometheusWriter out;
-  out.Family("x_total", "counter", "Help with a \\ backslash\nand a newline.");
-  out.Sample("x_total", {{"path", "a\"b\\c\nd"}, {"k", "v"}}, uint64_t{18446744073709551615u});
-  out.Sample("x_total", {}, 0.25);
-  out.Sample("x_total", {}, std::numeric_limits<double>::infinity());
-  CHECK(out.text() ==
-        "# HELP x_total Help with a \\\\ backslash\\nand a newline.\n"
-        "# TYPE x_total counter\n"
-        "x_total{path=\"a\\\"b\\\\c\\nd\",k=\"v\"} 18446744073709551615\n"
-        "x_total 0.25\n"
-        "x_total +Inf\n");
 }
 
 }  // namespace streamgate
