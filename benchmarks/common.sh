@@ -18,11 +18,12 @@ wait_for() {
   wait_http "$1" "$2" || die "$3 exited or did not answer $1 within 10 s"
 }
 
-# start_nginx DIR PORT ROOT WORKER_CONNECTIONS KEEPALIVE_TIMEOUT: writes DIR/nginx.conf, starts
-# nginx in the foreground of a background job and sets NGINX_PID. Ordinary production settings:
+# start_nginx DIR PORT ROOT WORKER_CONNECTIONS KEEPALIVE_TIMEOUT [SERVER_EXTRA]: writes
+# DIR/nginx.conf, starts nginx in the foreground of a background job and sets NGINX_PID.
+# SERVER_EXTRA is inserted into the server block (e.g. a secure_link location). Ordinary production settings:
 # one worker per CPU, sendfile, tcp_nopush, no access log; temp paths and pid inside DIR.
 start_nginx() {
-  local dir=$1 port=$2 root=$3 connections=$4 keepalive=$5
+  local dir=$1 port=$2 root=$3 connections=$4 keepalive=$5 extra=${6:-}
   [[ -x $NGINX ]] || die "no $NGINX (apt-get install nginx-light, or scripts/install-deps.sh)"
   mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<CONF
@@ -51,6 +52,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     root $root;
+$extra
   }
 }
 CONF

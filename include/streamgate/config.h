@@ -17,6 +17,7 @@
 #include "streamgate/monitor.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
+#include "streamgate/streaming.h"
 #include "streamgate/uploader.h"
 #include "streamgate/transcoder.h"
 
@@ -36,6 +37,7 @@ struct Config {
   // the auth plugin keeps its keys in <data_dir>/auth/session_keys (created on first start).
   AuthenticatorOptions auth;
   MonitorOptions monitor;                     // STREAMGATE_MONITOR_*
+  StreamingOptions streaming;                 // STREAMGATE_STREAMING_*
 };
 
 struct ConfigSources {

@@ -22,7 +22,7 @@
 namespace streamgate {
 
 struct PlaybackKey {
-  std::string id;      // 1–16 characters [A-Za-z0-9_-]
+  std::string id;      // 1–64 characters [A-Za-z0-9._-] (the session-key format)
   std::string secret;  // raw bytes, at least 32
 };
 

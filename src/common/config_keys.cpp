@@ -556,6 +556,30 @@ std::vector<ConfigKey> BuildKeys() {
 
 const std::vector<ConfigKey>& ConfigKeys() {
   static const std::vector<ConfigKey> keys = BuildKeys();
+  // --- streaming ---
+  keys.push_back(IntegerKey(
+      "streaming.token_ttl_s", [](auto& c) -> auto& { return c.streaming.token_ttl_s; }, 1,
+      24 * 3600, "Lifetime of a playback token in seconds; never beyond the viewer's session."));
+  keys.push_back(SecretKey(
+      "streaming.playback_keys", [](auto& c) -> auto& { return c.streaming.playback_keys; },
+      "Playback-token keys as kid:base64secret,... (first signs, all verify; secrets >= 32 "
+      "bytes). Empty: streaming.key_file."));
+  keys.push_back(StringKey(
+      "streaming.key_file", [](auto& c) -> auto& { return c.streaming.key_file; }, true,
+      "File of playback-token keys, created with one random key when missing. Empty: "
+      "<data_dir>/streaming/playback_keys."));
+  keys.push_back(StringKey(
+      "streaming.cors_allow_origin",
+      [](auto& c) -> auto& { return c.streaming.cors_allow_origin; }, true,
+      "Access-Control-Allow-Origin of delivery responses; empty sends no CORS headers."));
+  keys.push_back(IntegerKey(
+      "streaming.segment_max_age_s", [](auto& c) -> auto& { return c.streaming.segment_max_age_s; },
+      0, 365 * 24 * 3600,
+      "Cache-Control max-age of segments (capped by the token's remaining lifetime)."));
+  keys.push_back(IntegerKey(
+      "streaming.package_cache_entries",
+      [](auto& c) -> auto& { return c.streaming.package_cache_entries; }, 1, 1'000'000,
+      "Packaged items kept parsed in memory so playlists render without I/O."));
   return keys;
 }
 

@@ -21,11 +21,11 @@ constexpr std::size_t kMaxPrefixBytes = 512;
 
 bool IsKeyIdChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
+         c == '-' || c == '.';
 }
 
 bool ValidKeyId(std::string_view id) {
-  if (id.empty() || id.size() > 16) return false;
+  if (id.empty() || id.size() > 64) return false;
   for (const char c : id) {
     if (!IsKeyIdChar(c)) return false;
   }
@@ -118,7 +118,7 @@ Result<std::unique_ptr<PlaybackTokenSigner>> PlaybackTokenSigner::Create(
   for (const PlaybackKey& key : options.keys) {
     if (!ValidKeyId(key.id)) {
       return Status::InvalidArgument("playback key id \"" + key.id.substr(0, 32) +
-                                     "\" must be 1-16 characters of [A-Za-z0-9_-]");
+                                     "\" must be 1-64 characters of [A-Za-z0-9._-]");
     }
     if (key.secret.size() < 32) {
       return Status::InvalidArgument("playback key \"" + key.id + "\" is shorter than 32 bytes");

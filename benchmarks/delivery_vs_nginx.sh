@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Gated segment and playlist delivery, StreamGate vs nginx with secure_link, in one run.
+#
+#   benchmarks/delivery_vs_nginx.sh [BUILD_DIR]      (default BUILD_DIR: build)
+#
+# Packages a generated 12-second clip once (streamgate_transcode: 360p, 4 s segments) into a
+# data directory, then serves the same files from
+#  - the StreamGate monolith: /stream/bench/… with a playback token checked on every request,
+#    media playlists rendered per viewer with the token on every URI;
+#  - nginx (Debian) with secure_link (MD5 of expiry + URI + secret) on every request, the
+#    playlist served as a static file.
+# Both answers are checked first (same segment bytes; forged tokens refused by both), then wrk
+# loads a media segment and the media playlist on each server, alternating which goes first.
+#
+# Environment: WRK_THREADS [2] WRK_CONNECTIONS [64] WRK_DURATION [10s] WARMUP_DURATION [2s]
+#              ROUNDS [1]  NGINX [/usr/sbin/nginx]
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=benchmarks/common.sh
+source "$HERE/common.sh"
+
+BUILD_DIR=${1:-build}
+MONOLITH=$BUILD_DIR/services/streamgate/streamgate
+TRANSCODE=$BUILD_DIR/benchmarks/streamgate_transcode
+MINT=$BUILD_DIR/benchmarks/streamgate_mint_token
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
+WRK_DURATION=${WRK_DURATION:-10s}
+WARMUP_DURATION=${WARMUP_DURATION:-2s}
+ROUNDS=${ROUNDS:-1}
+
+for bin in "$MONOLITH" "$TRANSCODE" "$MINT"; do
+  [[ -x $bin ]] || die "no $bin (build the project first)"
+done
+command -v wrk >/dev/null || die "wrk is not installed"
+command -v ffmpeg >/dev/null || die "ffmpeg is not installed"
+if pgrep -x cc1plus >/dev/null; then
+  echo "delivery_vs_nginx: WARNING: a compiler is running; the numbers will be disturbed" >&2
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+TMP=$(mktemp -d /tmp/sg_delivery.XXXXXX)
+chmod 755 "$TMP"
+NGINX_PID=
+SG_PID=
+cleanup() {
+  [[ -n $SG_PID ]] && kill "$SG_PID" 2>/dev/null && wait "$SG_PID" 2>/dev/null
+  [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- package once --------------------------------------------------------------------------------
+DATA=$TMP/data
+MEDIA=$DATA/objects/media/bench
+mkdir -p "$DATA/objects/media"
+ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc2=size=640x360:rate=30 \
+  -f lavfi -i sine=frequency=440 -t 12 -c:v libx264 -preset ultrafast -c:a aac -shortest \
+  "$TMP/clip.mp4"
+"$TRANSCODE" "$TMP/clip.mp4" "$MEDIA" --ladder 360:800 --preset ultrafast --segment 4 >/dev/null
+SEGMENT=360p/seg_00001.m4s
+PLAYLIST=360p/index.m3u8
+[[ -f $MEDIA/$SEGMENT && -f $MEDIA/$PLAYLIST ]] || die "packaging did not produce $SEGMENT"
+chmod -R a+rX "$DATA"
+
+# --- StreamGate: the monolith with a known playback key ----------------------------------------
+SECRET=$(head -c 64 /dev/urandom | sha256sum | cut -c1-48)
+SG_PORT=$(free_port)
+STREAMGATE_DATA_DIR=$DATA STREAMGATE_SERVER_HOST=127.0.0.1 STREAMGATE_SERVER_PORT=$SG_PORT \
+  STREAMGATE_LOG_ACCESS_LOG=false STREAMGATE_LOG_LEVEL=warn \
+  STREAMGATE_STREAMING_PLAYBACK_KEYS="bench:$(printf %s "$SECRET" | base64 -w0)" \
+  "$MONOLITH" >"$TMP/sg.out" 2>&1 &
+SG_PID=$!
+TOKEN=$("$MINT" bench "$SECRET" bench 3600)
+SG_SEGMENT="http://127.0.0.1:$SG_PORT/stream/bench/$SEGMENT?token=$TOKEN"
+SG_PLAYLIST="http://127.0.0.1:$SG_PORT/stream/bench/$PLAYLIST?token=$TOKEN"
+
+# --- nginx: secure_link over the same directory -------------------------------------------------
+NGINX_SECRET=$SECRET
+EXPIRES=$(($(date +%s) + 3600))
+nginx_sig() {  # uri
+  printf '%s' "$EXPIRES$1 $NGINX_SECRET" | openssl md5 -binary | base64 | tr '+/' '-_' | tr -d '='
+}
+NGINX_PORT=$(free_port)
+start_nginx "$TMP/nginx" "$NGINX_PORT" "$TMP/empty" 16384 65 "
+    location /stream/bench/ {
+      secure_link \$arg_md5,\$arg_expires;
+      secure_link_md5 \"\$secure_link_expires\$uri $NGINX_SECRET\";
+      if (\$secure_link = \"\") { return 403; }
+      if (\$secure_link = \"0\") { return 410; }
+      types { application/vnd.apple.mpegurl m3u8; video/iso.segment m4s; video/mp4 mp4; }
+      alias $MEDIA/;
+    }"
+NG_SEGMENT="http://127.0.0.1:$NGINX_PORT/stream/bench/$SEGMENT?md5=$(nginx_sig /stream/bench/$SEGMENT)&expires=$EXPIRES"
+NG_PLAYLIST="http://127.0.0.1:$NGINX_PORT/stream/bench/$PLAYLIST?md5=$(nginx_sig /stream/bench/$PLAYLIST)&expires=$EXPIRES"
+
+wait_for "$SG_SEGMENT" "$SG_PID" streamgate
+wait_for "$NG_SEGMENT" "$NGINX_PID" nginx
+
+# --- both answer correctly ------------------------------------------------------------------------
+want=$(sha256sum <"$MEDIA/$SEGMENT" | cut -d' ' -f1)
+for url in "$SG_SEGMENT" "$NG_SEGMENT"; do
+  got=$(curl -sf --noproxy '*' "$url" | sha256sum | cut -d' ' -f1)
+  [[ $got == "$want" ]] || die "$url returned different bytes ($got != $want)"
+done
+sg_forged=$(curl -s -o /dev/null -w '%{http_code}' "${SG_SEGMENT%?????}AAAAA")
+ng_forged=$(curl -s -o /dev/null -w '%{http_code}' "${NG_SEGMENT/md5=/md5=x}")
+[[ $sg_forged == 401 && $ng_forged == 403 ]] ||
+  die "forged tokens: streamgate $sg_forged (want 401), nginx $ng_forged (want 403)"
+curl -sf "$SG_PLAYLIST" | grep -q "seg_00001.m4s?token=$TOKEN" || die "playlist lacks tokenised URIs"
+echo "checks: same segment bytes from both; forged tokens refused; playlist URIs carry the token"
+
+# --- measure -------------------------------------------------------------------------------------
+run_wrk() {  # url duration → "<requests/s> <errors>"
+  local out rps errors non2xx
+  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$2" "$1")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  [[ -n $rps ]] || die "could not parse wrk output: $out"
+  echo "$rps $((${errors:-0} + ${non2xx:-0}))"
+}
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+KINDS=(segment playlist)
+declare -A URL=([streamgate,segment]=$SG_SEGMENT [streamgate,playlist]=$SG_PLAYLIST
+  [nginx,segment]=$NG_SEGMENT [nginx,playlist]=$NG_PLAYLIST)
+echo "warm-up: $WARMUP_DURATION per URL"
+for key in "${!URL[@]}"; do run_wrk "${URL[$key]}" "$WARMUP_DURATION" >/dev/null; done
+
+echo "measuring: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION, $ROUNDS round(s)"
+declare -A RPS
+ERRORS=0
+turn=0
+for ((round = 0; round < ROUNDS; round++)); do
+  for kind in "${KINDS[@]}"; do
+    if ((turn++ % 2 == 0)); then order=(nginx streamgate); else order=(streamgate nginx); fi
+    for server in "${order[@]}"; do
+      read -r rps errs <<<"$(run_wrk "${URL[$server,$kind]}" "$WRK_DURATION")"
+      printf '  %-9s %-10s %12s req/s%s\n' "$kind" "$server" "$rps" \
+        "$( ((errs > 0)) && echo "  ($errs errors)")"
+      RPS[$server,$kind]="${RPS[$server,$kind]:-} $rps"
+      ERRORS=$((ERRORS + errs))
+    done
+  done
+done
+
+echo
+machine_line
+echo "segment: $(stat -c %s "$MEDIA/$SEGMENT") bytes; playlist: $(stat -c %s "$MEDIA/$PLAYLIST") bytes on disk"
+printf '| %-9s | %12s | %16s | %17s |\n' "request" "nginx req/s" "streamgate req/s" "streamgate/nginx"
+printf '|%s|%s|%s|%s|\n' "-----------" "--------------" "------------------" "-------------------"
+for kind in "${KINDS[@]}"; do
+  n=$(median <<<"${RPS[nginx,$kind]}")
+  s=$(median <<<"${RPS[streamgate,$kind]}")
+  ratio=$(awk -v s="$s" -v n="$n" 'BEGIN {printf "%.2f", (n > 0) ? s / n : 0}')
+  printf '| %-9s | %12.0f | %16.0f | %16sx |\n' "$kind" "$n" "$s" "$ratio"
+done
+((ERRORS == 0)) || die "$ERRORS socket errors or non-2xx responses: the numbers are not comparable"
