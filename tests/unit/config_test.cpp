@@ -384,10 +384,8 @@ TEST_CASE("DescribeConfigKeys lists every key with its environment variable", "[
 }
 
 TEST_CASE("docs/configuration.md documents every key", "[config][docs]") {
-  // This file sits in tests/unit/; the docs are two levels up.
   const std::filesystem::path doc =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" /
-      "configuration.md";
+      std::filesystem::path(STREAMGATE_SOURCE_DIR) / "docs" / "configuration.md";
   std::ifstream file(doc);
   REQUIRE(file.good());
   std::stringstream text;

@@ -194,14 +194,19 @@ TEST_CASE("Close drops pending deliveries and refuses new events", "[events]") {
   auto runtime = MakeRuntime(1);
   internal::InProcessEventBus bus(*runtime);
   std::atomic<int> calls{0};
+  std::atomic<bool> all_published{false};
   std::atomic<bool> closed_inside{false};
   bus.Subscribe("e", [&](const Event&) {
     ++calls;
+    // Hold the first delivery until every event is queued, so that four are still pending
+    // when it closes the bus (otherwise a fast first delivery closes it mid-publishing).
+    WaitUntil([&] { return all_published.load(); });
     // Closing from inside a handler must not wait for this very handler.
     bus.Close();
     closed_inside = true;
   });
   for (int i = 0; i < 5; ++i) REQUIRE(bus.Publish({"e", "{}", "", 0}).ok());
+  all_published = true;
   REQUIRE(WaitUntil([&] { return closed_inside.load(); }));
   bus.Close();
   CHECK(calls == 1);
