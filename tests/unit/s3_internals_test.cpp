@@ -166,6 +166,7 @@ TEST_CASE("S3 errors map to Status codes", "[s3]") {
   CHECK(code(503, "SlowDown") == StatusCode::kUnavailable);
   CHECK(code(502, "") == StatusCode::kUnavailable);
   CHECK(code(501, "NotImplemented") == StatusCode::kUnimplemented);
+  CHECK(code(301, "PermanentRedirect") == StatusCode::kFailedPrecondition);
   const Status status = S3ErrorToStatus(
       404, "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>", "GET a/b");
   CHECK(status.message() == "GET a/b: HTTP 404 NoSuchKey: gone");
