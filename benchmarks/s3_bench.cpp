@@ -3,7 +3,7 @@
 // Upload and download throughput of the S3 object store (public API only), driven by
 // s3_vs_curl.sh against s3rver next to the curl command line doing the same transfers.
 //
-//   streamgate_s3_bench ENDPOINT BUCKET FILE ROUNDS
+//   streamgate_s3_bench ENDPOINT BUCKET FILE ROUNDS [MULTIPART_THRESHOLD]
 //
 // Prints "put_seconds S" and "get_seconds S": the totals over ROUNDS PutFile and GetToFile calls.
 #include <streamgate/object_store.h>
@@ -15,8 +15,9 @@
 #include <string>
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s ENDPOINT BUCKET FILE ROUNDS\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: %s ENDPOINT BUCKET FILE ROUNDS [MULTIPART_THRESHOLD]\n",
+                 argv[0]);
     return 2;
   }
   streamgate::S3ObjectStoreOptions options;
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   options.bucket = argv[2];
   options.access_key = "S3RVER";
   options.secret_key = "S3RVER";
+  if (argc == 6) options.multipart_threshold = std::strtoull(argv[5], nullptr, 10);
   const std::string file = argv[3];
   const int rounds = std::atoi(argv[4]);
   auto store = streamgate::NewS3ObjectStore(options);

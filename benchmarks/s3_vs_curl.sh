@@ -56,11 +56,21 @@ for i in $(seq "$ROUNDS"); do
   cmp -s "$WORK/data.bin" "$WORK/curl-copy.bin" || die "curl download differs"
 done
 
-read -r _ sg_put _ sg_get < <("$BENCH" "$ENDPOINT" "$BUCKET" "$WORK/data.bin" "$ROUNDS" | tr '\n' ' ')
+# StreamGate twice: with its defaults (multipart above 16 MiB) and forced to one PUT, like curl.
+run_bench() {
+  local out
+  out=$("$BENCH" "$ENDPOINT" "$BUCKET" "$WORK/data.bin" "$ROUNDS" "$@")
+  awk '$1 == "put_seconds" { printf "%s ", $2 } $1 == "get_seconds" { print $2 }' <<<"$out"
+}
+read -r mp_put mp_get <<<"$(run_bench)"
+read -r sg_put sg_get <<<"$(run_bench $((SIZE_MIB * 1024 * 1024)))"
 
 mib_s() { echo "scale=1; $SIZE_MIB * $ROUNDS / $1" | bc; }
-printf '%-22s %10s %10s\n' "" "PUT MiB/s" "GET MiB/s"
-printf '%-22s %10s %10s\n' "StreamGate S3 store" "$(mib_s "$sg_put")" "$(mib_s "$sg_get")"
-printf '%-22s %10s %10s\n' "curl --aws-sigv4" "$(mib_s "$curl_put")" "$(mib_s "$curl_get")"
-printf 'ratio StreamGate/curl: PUT %s, GET %s (throughput; > 1 means StreamGate is faster)\n' \
-  "$(echo "scale=2; $curl_put / $sg_put" | bc)" "$(echo "scale=2; $curl_get / $sg_get" | bc)"
+printf '%-34s %10s %10s\n' "" "PUT MiB/s" "GET MiB/s"
+printf '%-34s %10s %10s\n' "StreamGate, one PUT" "$(mib_s "$sg_put")" "$(mib_s "$sg_get")"
+printf '%-34s %10s %10s\n' "StreamGate, multipart (8 MiB parts)" "$(mib_s "$mp_put")" \
+  "$(mib_s "$mp_get")"
+printf '%-34s %10s %10s\n' "curl --aws-sigv4" "$(mib_s "$curl_put")" "$(mib_s "$curl_get")"
+ratio() { echo "scale=2; $1 / $2" | bc; }
+printf 'throughput ratio StreamGate/curl (> 1: StreamGate faster): one PUT %s, multipart PUT %s, GET %s\n' \
+  "$(ratio "$curl_put" "$sg_put")" "$(ratio "$curl_put" "$mp_put")" "$(ratio "$curl_get" "$sg_get")"
