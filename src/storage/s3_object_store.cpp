@@ -89,7 +89,7 @@ class S3ObjectWriter final : public ObjectWriter {
     if (state_ != State::kOpen) return Status::FailedPrecondition("writer is not open");
     while (!bytes.empty()) {
       if (buffer_.size() == part_size_) {
-        const Status status = upload_.UploadPart(CurlBody{buffer_, {}, 0, 0});
+        Status status = upload_.UploadPart(CurlBody{buffer_, {}, 0, 0});
         if (!status.ok()) {
           Abort();
           return status;
