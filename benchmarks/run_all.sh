@@ -25,3 +25,6 @@ echo "== static files: StreamGate vs nginx"
 echo
 echo "== idle keep-alive connections"
 "$HERE/idle_connections.sh" "$BUILD_DIR"
+echo
+echo "== S3 object store: StreamGate vs curl --aws-sigv4 (s3rver)"
+"$HERE/s3_vs_curl.sh" "$BUILD_DIR"

@@ -15,6 +15,7 @@
 #include "streamgate/http.h"
 #include "streamgate/logging.h"
 #include "streamgate/monitor.h"
+#include "streamgate/object_store.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 #include "streamgate/streaming.h"
@@ -38,6 +39,7 @@ struct Config {
   AuthenticatorOptions auth;
   MonitorOptions monitor;                     // STREAMGATE_MONITOR_*
   StreamingOptions streaming;                 // STREAMGATE_STREAMING_*
+  StorageOptions storage;                     // STREAMGATE_STORAGE_*
 };
 
 struct ConfigSources {

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "common/config_keys.h"
+#include "storage/s3_options.h"
 #include "streamgate/logging.h"
 
 namespace streamgate {
@@ -185,6 +186,11 @@ Status Validate(const Config& config, std::string* key_out) {
         "server.max_uri_bytes: " + std::to_string(config.server.max_uri_bytes) +
         " exceeds server.max_header_bytes (" + std::to_string(config.server.max_header_bytes) +
         "), which includes the request line");
+  }
+  if (Status storage = internal::ValidateStorageOptions(config.storage); !storage.ok()) {
+    // The message starts with the key it is about ("storage.s3_bucket: required when ...").
+    *key_out = storage.message().substr(0, storage.message().find(':'));
+    return storage;
   }
   return Status::Ok();
 }

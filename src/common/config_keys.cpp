@@ -549,6 +549,84 @@ std::vector<ConfigKey> BuildKeys() {
         0, 100000,
         "Recent log lines the monitor keeps in memory for /api/v1/monitor/logs; 0 keeps none."));
   }
+  // --- storage ---
+  {
+    // A string field read as an enum: StorageOptions keeps the backend name as text so that the
+    // public struct needs no enum of backends that may grow.
+    ConfigKey backend;
+    backend.key = "storage.backend";
+    backend.env = EnvNameForKey(backend.key);
+    backend.type = "enum(local|s3)";
+    backend.description =
+        "Where objects (uploads, packaged media) are stored: local keeps them under "
+        "<data_dir>/objects; s3 uses the storage.s3_* settings.";
+    backend.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(const std::string text, ParseString(input, true));
+      const std::string lower = Lower(text);
+      if (lower != "local" && lower != "s3") {
+        return Status::InvalidArgument(QuoteForMessage(text) + " is not one of local|s3");
+      }
+      config.storage.backend = lower;
+      return Status::Ok();
+    };
+    backend.to_json = [](const Config& config) { return nlohmann::json(config.storage.backend); };
+    keys.push_back(std::move(backend));
+  }
+  keys.push_back(StringKey(
+      "storage.s3_endpoint", [](auto& c) -> auto& { return c.storage.s3.endpoint; }, true,
+      "S3-compatible server as scheme://host[:port], e.g. https://s3.eu-west-1.amazonaws.com; "
+      "required when storage.backend is s3."));
+  keys.push_back(StringKey(
+      "storage.s3_bucket", [](auto& c) -> auto& { return c.storage.s3.bucket; }, true,
+      "Bucket holding the objects (3-63 characters of a-z, 0-9, '.', '-'); required when "
+      "storage.backend is s3."));
+  keys.push_back(StringKey(
+      "storage.s3_region", [](auto& c) -> auto& { return c.storage.s3.region; }, false,
+      "Region in the SigV4 credential scope (S3-compatible servers usually accept us-east-1)."));
+  keys.push_back(StringKey(
+      "storage.s3_access_key", [](auto& c) -> auto& { return c.storage.s3.access_key; }, true,
+      "Access key id; requests are unsigned (anonymous) when empty."));
+  {
+    // The secret is accepted like any string but never written back out: ConfigToJson, --help
+    // and the effective-config endpoint show "<redacted>" instead.
+    ConfigKey secret = StringKey(
+        "storage.s3_secret_key", [](auto& c) -> auto& { return c.storage.s3.secret_key; }, true,
+        "Secret access key; never logged or printed (shown as <redacted>). Prefer the "
+        "environment variable to a config file.");
+    secret.to_json = [](const Config& config) {
+      return nlohmann::json(config.storage.s3.secret_key.empty() ? "" : "<redacted>");
+    };
+    keys.push_back(std::move(secret));
+  }
+  keys.push_back(BooleanKey(
+      "storage.s3_path_style", [](auto& c) -> auto& { return c.storage.s3.path_style; },
+      "Path-style URLs (endpoint/bucket/key, what S3-compatible servers expect) instead of "
+      "virtual-host style (bucket.endpoint/key)."));
+  keys.push_back(StringKey(
+      "storage.s3_key_prefix", [](auto& c) -> auto& { return c.storage.s3.key_prefix; }, true,
+      "Prepended to every object key, e.g. streamgate/ to share a bucket."));
+  keys.push_back(IntegerKey(
+      "storage.s3_multipart_threshold",
+      [](auto& c) -> auto& { return c.storage.s3.multipart_threshold; }, 0, 5 * kMiB * 1024,
+      "Files larger than this many bytes are uploaded with a multipart upload."));
+  keys.push_back(IntegerKey(
+      "storage.s3_part_size", [](auto& c) -> auto& { return c.storage.s3.part_size; }, 5 * kMiB,
+      5 * kMiB * 1024,
+      "Bytes per multipart part (S3 needs at least 5 MiB); also the most a streaming writer "
+      "buffers in memory."));
+  keys.push_back(IntegerKey(
+      "storage.s3_connect_timeout_ms",
+      [](auto& c) -> auto& { return c.storage.s3.connect_timeout_ms; }, 1, kMaxTimeoutMs,
+      "Longest wait for a TCP (and TLS) connection to the S3 endpoint."));
+  keys.push_back(IntegerKey(
+      "storage.s3_request_timeout_ms",
+      [](auto& c) -> auto& { return c.storage.s3.request_timeout_ms; }, 1, kMaxTimeoutMs,
+      "Longest time an S3 request may make no progress before it fails (not a cap on a whole "
+      "large transfer)."));
+  keys.push_back(IntegerKey(
+      "storage.s3_max_retries", [](auto& c) -> auto& { return c.storage.s3.max_retries; }, 0, 10,
+      "Extra attempts, with exponential backoff, for idempotent S3 requests that fail with a "
+      "connection error or a 5xx answer."));
   return keys;
 }
 

@@ -89,7 +89,7 @@ class S3ObjectWriter final : public ObjectWriter {
     if (state_ != State::kOpen) return Status::FailedPrecondition("writer is not open");
     while (!bytes.empty()) {
       if (buffer_.size() == part_size_) {
-        const Status status = upload_.UploadPart(CurlBody{buffer_, {}, 0, 0});
+        Status status = upload_.UploadPart(CurlBody{buffer_, {}, 0, 0});
         if (!status.ok()) {
           Abort();
           return status;
@@ -98,6 +98,11 @@ class S3ObjectWriter final : public ObjectWriter {
       }
       const std::size_t take =
           static_cast<std::size_t>(std::min<uint64_t>(part_size_ - buffer_.size(), bytes.size()));
+      if (buffer_.size() + take > buffer_.capacity()) {
+        // Grow by doubling but never past one part, so a writer holds at most part_size bytes.
+        buffer_.reserve(static_cast<std::size_t>(std::min<uint64_t>(
+            part_size_, std::max<uint64_t>(buffer_.size() + take, 2 * buffer_.capacity()))));
+      }
       buffer_.append(bytes.substr(0, take));
       bytes.remove_prefix(take);
       written_ += take;
@@ -161,6 +166,8 @@ class AtomicFile {
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) return Status::Internal("cannot create " + pattern + ": " + std::strerror(errno));
     temp_ = std::move(pattern);
+    // mkostemp creates 0600; a downloaded object is an ordinary readable file.
+    (void)::fchmod(fd_, 0644);
     return Status::Ok();
   }
 

@@ -27,6 +27,10 @@ Status S3ErrorToStatus(long http_status, std::string_view body, std::string_view
     return Status::PermissionDenied(message);
   }
   switch (http_status) {
+    case 301:
+    case 307:
+      // PermanentRedirect / TemporaryRedirect: the bucket lives in another region or endpoint.
+      return Status::FailedPrecondition(message);
     case 401:
     case 403:
       return Status::PermissionDenied(message);

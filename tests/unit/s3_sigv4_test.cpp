@@ -252,6 +252,16 @@ TEST_CASE("curl's SigV4 signature of every S3 request matches botocore's", "[s3]
   record(false);
   REQUIRE(client->AbortMultipartUpload(key, "upload/1+x").ok());
   record(false);
+  // Virtual-host style: the bucket moves into the signed Host header (*.localhost is loopback).
+  const std::string vhost_authority = "s3.localhost:" + std::to_string(server.port());
+  S3ObjectStoreOptions vhost_options = options;
+  vhost_options.endpoint = "http://" + vhost_authority;
+  vhost_options.path_style = false;
+  std::unique_ptr<S3Client> vhost = std::move(S3Client::Create(vhost_options)).value();
+  REQUIRE(vhost->PutObject(key, CurlBody{body, {}, 0, 0}).ok());
+  record(false);
+  REQUIRE(vhost->ListObjectsV2("dir one/", "").ok());
+  record(false);
 
   nlohmann::json batch = nlohmann::json::array();
   std::vector<ParsedAuthorization> parsed;
@@ -276,7 +286,7 @@ TEST_CASE("curl's SigV4 signature of every S3 request matches botocore's", "[s3]
     nlohmann::json headers = nlohmann::json::object();
     for (const std::string& name : auth.signed_headers) headers[name] = request.Header(name);
     batch.push_back({{"method", request.method},
-                     {"url", endpoint + request.target},
+                     {"url", "http://" + request.Header("host") + request.target},
                      {"headers", headers},
                      {"body_hex", Hex(request.body)},
                      {"access_key", kAccessKey},
@@ -312,6 +322,9 @@ TEST_CASE("curl's SigV4 signature of every S3 request matches botocore's", "[s3]
   CHECK(captured[9].body == file_bytes);
   // The key is encoded once, exactly as S3's canonical URI wants it.
   CHECK(captured[0].target == "/sg-bucket/dir%20one/a%20b%2Bc%3Dd%26e~f%28g%29_%C3%BC.mp4");
+  CHECK(captured[12].Header("host") == "sg-bucket." + vhost_authority);
+  CHECK(captured[12].target == "/dir%20one/a%20b%2Bc%3Dd%26e~f%28g%29_%C3%BC.mp4");
+  CHECK(captured[13].target == "/?encoding-type=url&list-type=2&prefix=dir%20one%2F");
   CHECK(captured[6].target ==
         "/sg-bucket?continuation-token=token%2Fwith%3Dodd%26chars&encoding-type=url&"
         "list-type=2&prefix=dir%20one%2Fa%20b%2B");
