@@ -4,7 +4,6 @@
 // kept child handle, from one thread and contended by several; the label look-up a caller pays
 // when it does not keep the handle; and rendering /metrics with 1,000 series.
 #include <benchmark/benchmark.h>
-
 #include <streamgate/monitor.h>
 
 #include <string>
@@ -61,8 +60,8 @@ BENCHMARK(BM_HistogramObserve)->Threads(1)->Threads(4)->UseRealTime();
 
 // What the kernel's HTTP observer does per exchange: look the child up by label values.
 void BM_CounterLookupAndInc(benchmark::State& state) {
-  auto* family = *Registry().AddCounter("bench_requests_total", "Requests.",
-                                        {"method", "route", "status"});
+  auto* family =
+      *Registry().AddCounter("bench_requests_total", "Requests.", {"method", "route", "status"});
   for (auto _ : state) family->WithLabels({"GET", "/api/v1/items/{id}", "200"}).Inc();
   state.SetItemsProcessed(state.iterations());
 }
