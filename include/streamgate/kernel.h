@@ -98,6 +98,8 @@ class Plugin {
   virtual Status Start() { return Status::Ok(); }
   // Ends background work. Called in reverse order, after the server has drained.
   virtual Status Stop() { return Status::Ok(); }
+  // Cheap and non-blocking: it runs on I/O threads, and inside metric collection (the
+  // streamgate_plugin_health series), so it must not render the MetricsRegistry itself.
   virtual HealthReport Health() const { return {}; }
 };
 

@@ -545,8 +545,8 @@ std::vector<ConfigKey> BuildKeys() {
         "monitor.alert_interval_ms", [](auto& c) -> auto& { return c.monitor.alert_interval_ms; },
         10, kMaxTimeoutMs, "How often the alert rules are evaluated."));
     keys.push_back(IntegerKey(
-        "monitor.log_buffer_lines", [](auto& c) -> auto& { return c.monitor.log_buffer_lines; },
-        0, 100000,
+        "monitor.log_buffer_lines", [](auto& c) -> auto& { return c.monitor.log_buffer_lines; }, 0,
+        100000,
         "Recent log lines the monitor keeps in memory for /api/v1/monitor/logs; 0 keeps none."));
   }
   // --- storage ---
