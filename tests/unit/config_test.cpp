@@ -380,9 +380,6 @@ TEST_CASE("DescribeConfigKeys lists every key with its environment variable", "[
     }
   }
   CHECK(from_json == names);
-  CHECK(names.size() == 31);
-  CHECK(names.size() >= 19);  // each area adds its own section
-  CHECK(names.size() == 24);
 }
 
 TEST_CASE("docs/configuration.md documents every key", "[config][docs]") {
