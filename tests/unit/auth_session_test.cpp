@@ -1,14 +1,15 @@
 // Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
 //
 // Session tokens (JWT): round trips, rotation, EdDSA, and every forgery we know of refused.
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sodium.h>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "auth/crypto/base64.h"
 #include "auth/session_keys.h"
@@ -150,8 +151,8 @@ TEST_CASE("session tokens: forgeries and damage are refused", "[auth][jwt][negat
       {"MAC flipped", flipped_mac},
       {"MAC removed", parts[0] + "." + parts[1] + "."},
       {"alg none", B64(R"({"alg":"none","kid":"main","typ":"JWT"})") + "." + parts[1] + "."},
-      {"alg none, MAC kept", B64(R"({"alg":"none","kid":"main","typ":"JWT"})") + "." + parts[1] +
-                                 "." + parts[2]},
+      {"alg none, MAC kept",
+       B64(R"({"alg":"none","kid":"main","typ":"JWT"})") + "." + parts[1] + "." + parts[2]},
       {"alg HS512", Forge({{"alg", "HS512"}, {"kid", "main"}, {"typ", "JWT"}}, payload, secret)},
       {"alg RS256", Forge({{"alg", "RS256"}, {"kid", "main"}, {"typ", "JWT"}}, payload, secret)},
       {"unknown kid", Forge({{"alg", "HS256"}, {"kid", "other"}, {"typ", "JWT"}}, payload, secret)},
@@ -171,8 +172,9 @@ TEST_CASE("session tokens: forgeries and damage are refused", "[auth][jwt][negat
       {"empty", ""},
       {"dots only", ".."},
       {"oversized", parts[0] + "." + std::string(5000, 'A') + "." + parts[2]},
-      {"payload not JSON", Forge(header, Json(), secret).replace(
-                               Split(Forge(header, Json(), secret))[0].size() + 1, 4, "bnVs")},
+      {"payload not JSON",
+       Forge(header, Json(), secret)
+           .replace(Split(Forge(header, Json(), secret))[0].size() + 1, 4, "bnVs")},
   };
   for (const auto& [name, forged] : cases) {
     INFO(name);
@@ -187,16 +189,15 @@ TEST_CASE("session tokens: forgeries and damage are refused", "[auth][jwt][negat
 }
 
 TEST_CASE("session keys: parsing and the generated key file", "[auth][jwt]") {
-  Result<std::vector<SessionKey>> keys =
-      ParseSessionKeys(" a:" + Secret('a') + " ,\nb.2_-x:" + Secret('b', 48) + ",",
-                       SessionTokenAlgorithm::kHs256);
+  Result<std::vector<SessionKey>> keys = ParseSessionKeys(
+      " a:" + Secret('a') + " ,\nb.2_-x:" + Secret('b', 48) + ",", SessionTokenAlgorithm::kHs256);
   REQUIRE(keys.ok());
   REQUIRE(keys->size() == 2);
   CHECK(keys->at(1).kid == "b.2_-x");
   CHECK(keys->at(1).secret == std::string(48, 'b'));
-  for (const std::string& bad : {std::string(""), std::string(","), "a" + Secret('a'),
-                                ":" + Secret('a'), "a:" + Secret('a', 31), std::string("a:not base64!"),
-                                "a b:" + Secret('a')}) {
+  for (const std::string& bad :
+       {std::string(""), std::string(","), "a" + Secret('a'), ":" + Secret('a'),
+        "a:" + Secret('a', 31), std::string("a:not base64!"), "a b:" + Secret('a')}) {
     INFO(bad);
     CHECK(ParseSessionKeys(bad, SessionTokenAlgorithm::kHs256).status().code() ==
           StatusCode::kInvalidArgument);
@@ -206,8 +207,8 @@ TEST_CASE("session keys: parsing and the generated key file", "[auth][jwt]") {
       ParseSessionKeys("k1:" + Secret('q', 16), SessionTokenAlgorithm::kHs256);
   CHECK_THAT(short_key.status().message(), !Catch::Contains(Secret('q', 16)));
 
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("sg-auth-keys-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("sg-auth-keys-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   const std::string path = (dir / "auth" / "session_keys").string();
   Result<std::vector<SessionKey>> created =

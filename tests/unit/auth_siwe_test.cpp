@@ -147,9 +147,9 @@ TEST_CASE("SIWE: malformed messages are refused", "[auth][siwe]") {
   for (int i = 0; i < 33; ++i) too_many += "\n- https://a.example/" + std::to_string(i);
   CHECK_FALSE(ParseSiweMessage(too_many, AccountKind::kEthereum).ok());
   CHECK_FALSE(ParseSiweMessage(good, AccountKind::kEthereum, good.size() - 1).ok());
-  CHECK_FALSE(ParseSiweMessage(good + "\nRequest ID: " + std::string(300, 'a'),
-                               AccountKind::kEthereum)
-                  .ok());
+  CHECK_FALSE(
+      ParseSiweMessage(good + "\nRequest ID: " + std::string(300, 'a'), AccountKind::kEthereum)
+          .ok());
 }
 
 TEST_CASE("SIWE: Solana variant", "[auth][siwe]") {
@@ -176,10 +176,10 @@ TEST_CASE("RFC 3339 times", "[auth][siwe]") {
   CHECK(*ParseRfc3339("2024-02-29T00:00:00Z") == 1709164800);
   CHECK(FormatRfc3339(1633019124) == "2021-09-30T16:25:24Z");
   CHECK(FormatRfc3339(1709164800) == "2024-02-29T00:00:00Z");
-  for (const char* bad : {"2023-02-29T00:00:00Z", "2021-13-01T00:00:00Z", "2021-09-30T24:00:00Z",
-                          "2021-09-30T16:25:24", "2021-09-30T16:25:24+0200", "2021-09-30",
-                          "2021-09-30T16:25:24.Z", "2021-09-30T16:25:24Z ", " 2021-09-30T16:25:24Z",
-                          "2021-09-30T16:25:24.1234567890Z"}) {
+  for (const char* bad :
+       {"2023-02-29T00:00:00Z", "2021-13-01T00:00:00Z", "2021-09-30T24:00:00Z",
+        "2021-09-30T16:25:24", "2021-09-30T16:25:24+0200", "2021-09-30", "2021-09-30T16:25:24.Z",
+        "2021-09-30T16:25:24Z ", " 2021-09-30T16:25:24Z", "2021-09-30T16:25:24.1234567890Z"}) {
     INFO(bad);
     CHECK_FALSE(ParseRfc3339(bad).ok());
   }

@@ -27,9 +27,11 @@ using Json = nlohmann::json;
 constexpr const char* kKey1 = "0x0000000000000000000000000000000000000000000000000000000000000001";
 constexpr const char* kAddress1 = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
 constexpr const char* kKey2 = "0x0000000000000000000000000000000000000000000000000000000000000002";
-constexpr const char* kSolanaSeed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+constexpr const char* kSolanaSeed =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 constexpr const char* kSolanaAddress = "FVen3X669xLzsi6N2V91DoiyzHzg1uAgqiT8jZ9nS96Z";
-constexpr const char* kSolanaSeed2 = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+constexpr const char* kSolanaSeed2 =
+    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
 constexpr int64_t kStart = 1795000000;  // 2026-11-18
 
 std::string Secret(char fill) {
@@ -137,9 +139,11 @@ TEST_CASE("Authenticator: eip191 signs exactly the challenge text", "[auth]") {
   const Challenge first = h.Issue(kAddress1, "1337");
   const Challenge second = h.Issue("0x7e5f4552091a69125d5dfcb7b8c2659029395bdf", "1337");
   CHECK(second.address == kAddress1);  // normalised to EIP-55
-  const Json signed_messages = testing::RunNodeWallet(Json::array(
-      {{{"op", "personal"}, {"key", kKey1}, {"message", first.message}},
-       {{"op", "personal"}, {"key", kKey1}, {"message", second.message + "\nResources:\n- https://x.example"}}}));
+  const Json signed_messages = testing::RunNodeWallet(
+      Json::array({{{"op", "personal"}, {"key", kKey1}, {"message", first.message}},
+                   {{"op", "personal"},
+                    {"key", kKey1},
+                    {"message", second.message + "\nResources:\n- https://x.example"}}}));
   Result<Session> session = h.auth->VerifySignature(FromWallet(signed_messages[0], "eip191"));
   REQUIRE(session.ok());
   CHECK(session->claims.chain == "1337");
@@ -199,10 +203,10 @@ TEST_CASE("Authenticator: Solana sign-in signed by tweetnacl", "[auth][solana]")
   const Challenge impostor = h.Issue(kSolanaAddress);
   std::string altered_text = altered.message;
   altered_text.replace(altered_text.find("Sign in"), 7, "Sign up");
-  const Json signed_messages = testing::RunNodeWallet(Json::array(
-      {{{"op", "solana"}, {"seed", kSolanaSeed}, {"message", good.message}},
-       {{"op", "solana"}, {"seed", kSolanaSeed}, {"message", altered_text}},
-       {{"op", "solana"}, {"seed", kSolanaSeed2}, {"message", impostor.message}}}));
+  const Json signed_messages = testing::RunNodeWallet(
+      Json::array({{{"op", "solana"}, {"seed", kSolanaSeed}, {"message", good.message}},
+                   {{"op", "solana"}, {"seed", kSolanaSeed}, {"message", altered_text}},
+                   {{"op", "solana"}, {"seed", kSolanaSeed2}, {"message", impostor.message}}}));
   CHECK(signed_messages[0]["address"] == kSolanaAddress);
   Result<Session> session = h.auth->VerifySignature(FromWallet(signed_messages[0], "solana"));
   REQUIRE(session.ok());
@@ -237,8 +241,7 @@ TEST_CASE("Authenticator: hostile SIWE sign-ins are refused (table)", "[auth][ne
        StatusCode::kUnauthenticated, "chain id differs"},
       {"unknown nonce", [](Json& f) { f["nonce"] = "neverIssued12345"; }, kKey1,
        StatusCode::kUnauthenticated, "nonce unknown"},
-      {"expired message",
-       [&h](Json& f) { f["expirationTime"] = h.Rfc(-3600); }, kKey1,
+      {"expired message", [&h](Json& f) { f["expirationTime"] = h.Rfc(-3600); }, kKey1,
        StatusCode::kUnauthenticated, "expired"},
       {"not yet valid", [&h](Json& f) { f["notBefore"] = h.Rfc(3600); }, kKey1,
        StatusCode::kUnauthenticated, "not yet valid"},
@@ -277,7 +280,8 @@ TEST_CASE("Authenticator: hostile SIWE sign-ins are refused (table)", "[auth][ne
   }
 }
 
-TEST_CASE("Authenticator: hostile signatures and messages are refused (table)", "[auth][negative]") {
+TEST_CASE("Authenticator: hostile signatures and messages are refused (table)",
+          "[auth][negative]") {
   Harness h;
   const int kCases = 12;
   std::vector<Challenge> challenges;
@@ -291,10 +295,10 @@ TEST_CASE("Authenticator: hostile signatures and messages are refused (table)", 
   auto flip_s = [](std::string signature) {
     // s' = n - s and v flipped: the high-s twin, which recovers the same key.
     Result<internal::crypto::Bytes> raw = internal::crypto::DecodeHex(signature);
-    static constexpr uint8_t kOrder[32] = {
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
-        0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
+    static constexpr uint8_t kOrder[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                           0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+                                           0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b,
+                                           0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
     internal::crypto::Bytes high = *raw;
     int borrow = 0;
     for (int i = 31; i >= 0; --i) {
@@ -312,11 +316,12 @@ TEST_CASE("Authenticator: hostile signatures and messages are refused (table)", 
     const char* message;
   };
   const std::vector<Case> cases = {
-      {"high s", [&](auto& r) { r.signature = flip_s(r.signature); },
-       StatusCode::kUnauthenticated, "upper half"},
+      {"high s", [&](auto& r) { r.signature = flip_s(r.signature); }, StatusCode::kUnauthenticated,
+       "upper half"},
       {"v = 29", [](auto& r) { r.signature.replace(r.signature.size() - 2, 2, "1d"); },
        StatusCode::kUnauthenticated, "v must be"},
-      {"v = 37 (EIP-155 style)", [](auto& r) { r.signature.replace(r.signature.size() - 2, 2, "25"); },
+      {"v = 37 (EIP-155 style)",
+       [](auto& r) { r.signature.replace(r.signature.size() - 2, 2, "25"); },
        StatusCode::kUnauthenticated, "v must be"},
       {"malformed hex", [](auto& r) { r.signature[10] = 'z'; }, StatusCode::kInvalidArgument,
        "non-hex"},
@@ -362,8 +367,8 @@ TEST_CASE("Authenticator: hostile signatures and messages are refused (table)", 
 TEST_CASE("Authenticator: a challenge expires with its TTL", "[auth][negative]") {
   Harness h;
   const Challenge challenge = h.Issue();
-  const Json wallet = testing::RunNodeWallet(
-      {{"op", "personal"}, {"key", kKey1}, {"message", challenge.message}});
+  const Json wallet =
+      testing::RunNodeWallet({{"op", "personal"}, {"key", kKey1}, {"message", challenge.message}});
   h.now->fetch_add(301);
   Result<Session> late = h.auth->VerifySignature(FromWallet(wallet, "eip191"));
   CHECK(late.status().code() == StatusCode::kUnauthenticated);
