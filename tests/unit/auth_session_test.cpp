@@ -12,6 +12,7 @@
 #include <string>
 
 #include "auth/crypto/base64.h"
+#include "auth/session_claims_json.h"
 #include "auth/session_keys.h"
 #include "auth/session_token.h"
 
@@ -186,6 +187,50 @@ TEST_CASE("session tokens: forgeries and damage are refused", "[auth][jwt][negat
   Result<SessionClaims> expired = codec.Verify(token, kNow + 3600);
   CHECK(expired.status().code() == StatusCode::kUnauthenticated);
   CHECK_THAT(expired.status().message(), Catch::Contains("expired"));
+}
+
+TEST_CASE("session claims JSON: strict decoding", "[auth][jwt]") {
+  SessionClaims claims = Claims();
+  claims.iss = "streamgate";
+  claims.aud = "aud \"quoted\" \\ \u00e9\n";
+  const std::string encoded = EncodeSessionClaims(claims);
+  Result<SessionClaims> decoded = DecodeSessionClaims(encoded);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->aud == claims.aud);
+  CHECK(decoded->sub == claims.sub);
+  CHECK(decoded->exp == claims.exp);
+  CHECK(DecodeSessionClaims(" { \"iss\":\"a\" , \"aud\":\"\\u0041\",\"sub\":\"s\",\"chain\":\"1\","
+                            "\"scheme\":\"siwe\",\"jti\":\"j\",\"iat\":-5,\"exp\":0}")
+            ->aud == "A");
+  Json base = Json::parse(encoded);
+  auto with = [&](auto&& alter) {
+    Json copy = base;
+    alter(copy);
+    return copy.dump();
+  };
+  const std::vector<std::pair<const char*, std::string>> bad = {
+      {"missing sub", with([](Json& j) { j.erase("sub"); })},
+      {"extra member", with([](Json& j) { j["admin"] = true; })},
+      {"sub as number", with([](Json& j) { j["sub"] = 5; })},
+      {"exp as float", with([](Json& j) { j["exp"] = 1.5; })},
+      {"exp as string", with([](Json& j) { j["exp"] = "1"; })},
+      {"nested", with([](Json& j) { j["sub"] = Json::object(); })},
+      {"duplicate", encoded.substr(0, encoded.size() - 1) + ",\"sub\":\"x\"}"},
+      {"trailing garbage", encoded + "x"},
+      {"leading zero", with([](Json& j) {
+                         j["exp"] = 7;
+                       }).replace(with([](Json& j) { j["exp"] = 7; }).find(":7"), 2, ":07")},
+      {"unterminated", encoded.substr(0, encoded.size() - 2)},
+      {"array", "[]"},
+      {"empty", ""},
+      {"bad escape", with([](Json& j) {
+                       j["sub"] = "x";
+                     }).replace(with([](Json& j) { j["sub"] = "x"; }).find("\"x\""), 3, "\"\\q\"")},
+  };
+  for (const auto& [name, text] : bad) {
+    INFO(name << ": " << text);
+    CHECK_FALSE(DecodeSessionClaims(text).ok());
+  }
 }
 
 TEST_CASE("session keys: parsing and the generated key file", "[auth][jwt]") {
