@@ -397,6 +397,48 @@ TEST_CASE("Authenticator: challenge requests are validated", "[auth]") {
         StatusCode::kInvalidArgument);
 }
 
+// A nonce store that is down: every call fails.
+class DownCache final : public Cache {
+ public:
+  Result<std::string> Get(std::string_view) override { return Down(); }
+  Status Set(std::string_view, std::string_view, std::chrono::milliseconds) override {
+    return Down();
+  }
+  Result<bool> SetIfAbsent(std::string_view, std::string_view, std::chrono::milliseconds) override {
+    return Down();
+  }
+  Result<std::string> Take(std::string_view) override { return Down(); }
+  Result<bool> Delete(std::string_view) override { return Down(); }
+  Result<uint64_t> DeleteByPrefix(std::string_view) override { return Down(); }
+  Status Clear() override { return Down(); }
+  CacheStats Stats() const override { return {}; }
+  std::string_view backend() const override { return "down"; }
+
+ private:
+  static Status Down() { return Status::Unavailable("connection refused"); }
+};
+
+TEST_CASE("Authenticator: a failing nonce store denies (fail closed)", "[auth][negative]") {
+  Harness h;
+  const Challenge challenge = h.Issue();
+  const Json wallet =
+      testing::RunNodeWallet({{"op", "personal"}, {"key", kKey1}, {"message", challenge.message}});
+  AuthenticatorOptions options = Harness::Options();
+  options.clock = [now = h.now] {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(now->load()));
+  };
+  std::unique_ptr<Authenticator> down =
+      std::move(*Authenticator::Create(options, std::make_shared<DownCache>()));
+  CHECK(down->IssueChallenge({kAddress1, ""}).status().code() == StatusCode::kUnavailable);
+  // A correctly signed challenge is still refused when its nonce cannot be checked and burnt.
+  CHECK(down->VerifySignature(FromWallet(wallet, "eip191")).status().code() ==
+        StatusCode::kUnavailable);
+  // Token checks never touch the store.
+  Result<Session> session = h.auth->VerifySignature(FromWallet(wallet, "eip191"));
+  REQUIRE(session.ok());
+  CHECK(down->VerifySessionToken(session->token).ok());
+}
+
 TEST_CASE("Authenticator: bad options are refused", "[auth]") {
   auto create = [](auto&& alter) {
     AuthenticatorOptions options = Harness::Options();
