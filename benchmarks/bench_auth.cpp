@@ -17,6 +17,7 @@
 
 #include "auth/crypto/ecrecover.h"
 #include "auth/crypto/ed25519.h"
+#include "auth/crypto/hex.h"
 #include "auth/crypto/keccak.h"
 #include "auth/crypto/personal_message.h"
 #include "auth/siwe_message.h"
@@ -122,13 +123,7 @@ std::string MintToken(Authenticator& auth) {
   key[31] = 7;
   const std::string address = ToChecksumAddress(*AddressFromPrivateKey(key));
   const Challenge challenge = *auth.IssueChallenge({address, ""});
-  const EthSignature signature = *SignDigest(PersonalMessageHash(challenge.message), key);
-  std::string hex = "0x";
-  for (const uint8_t byte : signature) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    hex += kDigits[byte >> 4];
-    hex += kDigits[byte & 15];
-  }
+  const std::string hex = EncodeHex(*SignDigest(PersonalMessageHash(challenge.message), key));
   return std::move(*auth.VerifySignature({"eip191", address, challenge.message, hex})).token;
 }
 
@@ -155,13 +150,7 @@ void BM_SignInEip191(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     const Challenge challenge = *auth->IssueChallenge({address, ""});
-    const EthSignature signature = *SignDigest(PersonalMessageHash(challenge.message), key);
-    std::string hex = "0x";
-    for (const uint8_t byte : signature) {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      hex += kDigits[byte >> 4];
-      hex += kDigits[byte & 15];
-    }
+    const std::string hex = EncodeHex(*SignDigest(PersonalMessageHash(challenge.message), key));
     state.ResumeTiming();
     Result<Session> session = auth->VerifySignature({"eip191", address, challenge.message, hex});
     if (!session.ok()) state.SkipWithError("sign-in failed");
