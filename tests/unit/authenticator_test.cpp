@@ -11,6 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "auth/crypto/base64.h"
 #include "auth/crypto/ecrecover.h"
@@ -362,6 +364,30 @@ TEST_CASE("Authenticator: hostile signatures and messages are refused (table)",
   VerifySignatureRequest huge = request_for(0);
   huge.message += "\nResources:\n- https://x.example/" + std::string(5000, 'a');
   CHECK(h.auth->VerifySignature(huge).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Authenticator: concurrent replays of one signature yield one session", "[auth]") {
+  Harness h;
+  const Challenge challenge = h.Issue();
+  const Json wallet =
+      testing::RunNodeWallet({{"op", "personal"}, {"key", kKey1}, {"message", challenge.message}});
+  const VerifySignatureRequest request = FromWallet(wallet, "eip191");
+  std::atomic<int> sessions{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      Result<Session> session = h.auth->VerifySignature(request);
+      if (session.ok()) {
+        ++sessions;
+      } else if (session.status().code() == StatusCode::kUnauthenticated) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(sessions == 1);
+  CHECK(refused == 7);
 }
 
 TEST_CASE("Authenticator: a challenge expires with its TTL", "[auth][negative]") {
