@@ -2,6 +2,7 @@
 // Umbrella header: the whole public API of libstreamgate.
 #pragma once
 
+#include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
 #include "streamgate/config.h"
 #include "streamgate/event_bus.h"

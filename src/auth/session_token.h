@@ -3,6 +3,7 @@
 // Session tokens: compact JWS (JWT) signed with HS256 (libsodium HMAC-SHA256) or EdDSA
 // (Ed25519), with a `kid` naming the key. The first key signs; every key verifies (rotation).
 //
+// HS256 uses OpenSSL's SHA-256 (CPU SHA extensions) through HmacSha256Key; EdDSA uses libsodium.
 // Verification is strict and cheap, in this order: size bound; exactly three base64url parts;
 // the header must be byte-for-byte one of the headers we write ({"alg":…,"kid":…,"typ":"JWT"}),
 // which refuses alg "none", algorithm switching and unknown kids without parsing attacker JSON;
@@ -13,10 +14,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/crypto/hmac_sha256.h"
 #include "auth/session_keys.h"
 #include "streamgate/authenticator.h"
 #include "streamgate/result.h"
@@ -48,8 +51,7 @@ class SessionTokenCodec {
   struct Key {
     std::string kid;
     std::string header;  // base64url of the exact JSON header we write for this key
-    // HS256: the HMAC state after absorbing the key, copied per token (saves two compressions).
-    crypto_auth_hmacsha256_state hmac;
+    std::optional<crypto::HmacSha256Key> hmac;  // HS256
     unsigned char ed_public[crypto_sign_PUBLICKEYBYTES];
     unsigned char ed_secret[crypto_sign_SECRETKEYBYTES];
   };

@@ -13,6 +13,7 @@
 #include "auth/crypto/eip712.h"
 #include "auth/crypto/eth_address.h"
 #include "auth/crypto/hex.h"
+#include "auth/crypto/hmac_sha256.h"
 #include "auth/crypto/keccak.h"
 #include "auth/crypto/personal_message.h"
 #include "auth/node_wallet.h"
@@ -317,6 +318,19 @@ TEST_CASE("ed25519 verifies RFC 8032 test 1", "[auth][crypto]") {
   flipped[10] ^= 1;
   CHECK_FALSE(VerifyEd25519(pair.public_key, "", flipped.data(), flipped.size()));
   CHECK_FALSE(VerifyEd25519(pair.public_key, "", signature.data(), 63));
+}
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231", "[auth][crypto]") {
+  const HmacSha256Key short_key = *HmacSha256Key::Create(std::string(20, '\x0b'));
+  CHECK(Hex(short_key.Compute("Hi There")) ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  CHECK(Hex(short_key.Compute("Hi There")) == Hex(short_key.Compute("Hi There")));  // reusable
+  const HmacSha256Key jefe = *HmacSha256Key::Create("Jefe");
+  CHECK(Hex(jefe.Compute("what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const HmacSha256Key long_key = *HmacSha256Key::Create(std::string(131, '\xaa'));
+  CHECK(Hex(long_key.Compute("Test Using Larger Than Block-Size Key - Hash Key First")) ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 TEST_CASE("base64url decoding is strict", "[auth][crypto]") {

@@ -34,12 +34,12 @@ Result<Json> BodyObject(const HttpRequest& request) {
   return body;
 }
 
-// A string field; numbers are accepted for `chain` ({"chain": 1}).
-Result<std::string> StringField(const Json& body, const char* name) {
+// A string field ("" when absent); `allow_number` also takes a JSON integer ({"chain": 1}).
+Result<std::string> StringField(const Json& body, const char* name, bool allow_number = false) {
   const auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::string();
   if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
+  if (allow_number && it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
   return Status::InvalidArgument(std::string(name) + " must be a string");
 }
 
@@ -103,7 +103,7 @@ class AuthPlugin final : public ServicePlugin {
       Result<Json> body = BodyObject(request);
       if (!body.ok()) return HttpResponse::Error(body.status());
       Result<std::string> address = StringField(*body, "address");
-      Result<std::string> chain = StringField(*body, "chain");
+      Result<std::string> chain = StringField(*body, "chain", /*allow_number=*/true);
       if (!address.ok()) return HttpResponse::Error(address.status());
       if (!chain.ok()) return HttpResponse::Error(chain.status());
       challenge_request.address = std::move(*address);

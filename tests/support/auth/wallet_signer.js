@@ -2,7 +2,7 @@
 //
 // A real wallet for the auth tests: signs with ethers v6, builds SIWE messages with the `siwe`
 // package and signs Solana messages with tweetnacl. Usage: node wallet_signer.js REQUEST.json
-// where the request is {"op": ..., ...}; prints one JSON object on stdout.
+// where the request is {"op": ..., ...} (or an array of them); prints the JSON answer on stdout.
 //   {"op":"siwe","key":"0x..","fields":{domain,uri,chainId,nonce,issuedAt,...}}
 //       -> {address, message, signature}   (message from siwe's SiweMessage.prepareMessage())
 //   {"op":"personal","key":"0x..","message":"..."}  -> {address, message, signature}
@@ -35,8 +35,7 @@ function withoutDomainType(types) {
   return copy;
 }
 
-async function main() {
-  const request = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+async function handle(request) {
   let out;
   switch (request.op) {
     case 'siwe': {
@@ -78,6 +77,13 @@ async function main() {
     default:
       throw new Error('unknown op ' + request.op);
   }
+  return out;
+}
+
+// A JSON array of requests is answered with an array, in order (one node start for many).
+async function main() {
+  const request = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const out = Array.isArray(request) ? await Promise.all(request.map(handle)) : await handle(request);
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
