@@ -30,25 +30,21 @@ constexpr uint64_t kDiscardBudget = uint64_t{4} << 20;
 // ---------------------------------------------------------------------------------------------
 // Who is calling: the one seam for ownership.
 //
-// Today the plugin has no session verification of its own, so `owner` stays empty and every
-// upload is bound to its secret: issued at creation (the `Upload-Secret` response header and the
-// JSON field `upload_secret`) unless the client chose one (the tus "challenge" extension's
-// `Upload-Secret` request header, 32-256 printable characters), and required on every later call
-// as the `Upload-Secret` header or the `upload_secret` query parameter. To bind uploads to
-// sessions, set an OwnerResolver (see UploadPlugin::set_owner_resolver) that verifies
-// `Authorization: Bearer <session JWT>` and returns the session's subject (e.g. the wallet).
-using OwnerResolver = std::function<Result<std::string>(const HttpRequest&)>;
-
-UploadCaller ResolveCaller(const HttpRequest& request, const OwnerResolver& owner_resolver,
-                           Status* auth_error) {
+// With an UploadOwnerResolver in the ServiceRegistry (see uploader.h), a request carrying
+// credentials (e.g. "Authorization: Bearer <session JWT>") is bound to the owner it resolves to.
+// Otherwise the upload is bound to its secret: issued at creation (the `Upload-Secret` response
+// header, the JSON field `upload_secret`) unless the client chose one (the tus "challenge"
+// extension's `Upload-Secret` request header, 32-256 printable characters), and required on
+// every later call as the `Upload-Secret` header or the `upload_secret` query parameter.
+Result<UploadCaller> ResolveCaller(const HttpRequest& request,
+                                   const UploadOwnerResolver* resolver) {
   UploadCaller caller;
-  if (owner_resolver) {
-    Result<std::string> owner = owner_resolver(request);
-    if (owner.ok()) {
-      caller.owner = *owner;
-    } else if (auth_error != nullptr) {
-      *auth_error = owner.status();
+  if (resolver != nullptr && resolver->resolve) {
+    Result<std::string> owner = resolver->resolve(request);
+    if (!owner.ok()) {
+      return Status::Unauthenticated("invalid credentials: " + owner.status().message());
     }
+    caller.owner = *owner;
   }
   caller.secret = std::string(request.Header(kSecretHeader));
   if (caller.secret.empty()) caller.secret = std::string(request.Query("upload_secret"));
@@ -233,7 +229,14 @@ class UploadPlugin final : public ServicePlugin {
     STREAMGATE_ASSIGN_OR_RETURN(uploader_,
                                 Uploader::Create(options, store, context.runtime, &context.events));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<ObjectStore>(store));
+    services_ = &context.services;
     return AddRoutes(context.router);
+  }
+
+  Status Start() override {
+    // Sessions, when some plugin verifies them (see UploadOwnerResolver).
+    owner_resolver_ = services_->Find<UploadOwnerResolver>();
+    return Status::Ok();
   }
 
   HealthReport Health() const override {
@@ -252,8 +255,8 @@ class UploadPlugin final : public ServicePlugin {
     return std::shared_ptr<ObjectStore>(std::move(store));
   }
 
-  UploadCaller Caller(const HttpRequest& request) const {
-    return ResolveCaller(request, owner_resolver_, nullptr);
+  Result<UploadCaller> Caller(const HttpRequest& request) const {
+    return ResolveCaller(request, owner_resolver_.get());
   }
 
   // Anonymous creators get a fresh secret unless they chose one.
@@ -338,7 +341,12 @@ class UploadPlugin final : public ServicePlugin {
       sink->Refuse(TusVersionError(), Status::FailedPrecondition("unsupported tus version"));
       return std::unique_ptr<HttpBodySink>(std::move(sink));
     }
-    sink->caller = Caller(request);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return std::unique_ptr<HttpBodySink>(std::move(sink));
+    }
+    sink->caller = std::move(*caller);
     AssignSecret(*sink);
     Result<CreateUploadRequest> create = ParseTusCreation(request.headers);
     if (!create.ok()) {
@@ -395,7 +403,9 @@ class UploadPlugin final : public ServicePlugin {
 
   HttpResponse TusHead(HttpRequest& request) {
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) return TusVersionError();
-    Result<UploadInfo> info = uploader_->GetUpload(request.Param("id"), Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    Result<UploadInfo> info = caller.status();
+    if (caller.ok()) info = uploader_->GetUpload(request.Param("id"), *caller);
     HttpResponse response;
     if (!info.ok()) {
       response = TusError(info.status());
@@ -446,7 +456,12 @@ class UploadPlugin final : public ServicePlugin {
       return std::unique_ptr<HttpBodySink>(std::move(sink));
     }
     append->upload_id = std::string(request.Param("id"));
-    Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return std::unique_ptr<HttpBodySink>(std::move(sink));
+    }
+    Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, *caller);
     if (!writer.ok()) {
       sink->Refuse(writer.status());
     } else {
@@ -472,7 +487,9 @@ class UploadPlugin final : public ServicePlugin {
 
   HttpResponse TusDelete(HttpRequest& request) {
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) return TusVersionError();
-    Status status = uploader_->Terminate(request.Param("id"), Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) return TusError(caller.status());
+    Status status = uploader_->Terminate(request.Param("id"), *caller);
     if (!status.ok()) return TusError(status);
     HttpResponse response = WithTus(HttpResponse{});
     response.status = 204;
@@ -504,7 +521,12 @@ class UploadPlugin final : public ServicePlugin {
   // ?sha256=) or as the file part of multipart/form-data.
   Result<std::unique_ptr<HttpBodySink>> WholeSink(const HttpRequest& request) {
     auto sink = std::make_unique<UploadBodySink>();
-    sink->caller = Caller(request);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return std::unique_ptr<HttpBodySink>(std::move(sink));
+    }
+    sink->caller = std::move(*caller);
     AssignSecret(*sink);
     CreateUploadRequest create;
     create.kind = UploadKind::kWhole;
@@ -583,7 +605,12 @@ class UploadPlugin final : public ServicePlugin {
   Result<std::unique_ptr<HttpBodySink>> ChunkSink(const HttpRequest& request) {
     auto sink = std::make_unique<UploadBodySink>();
     sink->has_body = HasBody(request);
-    sink->caller = Caller(request);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return std::unique_ptr<HttpBodySink>(std::move(sink));
+    }
+    sink->caller = std::move(*caller);
     const std::string_view init = request.Query("init");
     sink->chunk_init = init == "1" || init == "true";
     const bool creating = sink->chunk_init || !request.HasQuery("upload_id");
@@ -716,7 +743,9 @@ class UploadPlugin final : public ServicePlugin {
     if (complete.upload_id.empty()) {
       return UploadError(Status::InvalidArgument("upload_id is required"));
     }
-    Result<UploadInfo> info = uploader_->Complete(complete, Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) return UploadError(caller.status());
+    Result<UploadInfo> info = uploader_->Complete(complete, *caller);
     if (!info.ok()) return UploadError(info.status());
     return HttpResponse::Json(200, Dump(InfoJson(*info)));
   }
@@ -725,13 +754,17 @@ class UploadPlugin final : public ServicePlugin {
   HttpResponse StatusOf(HttpRequest& request) {
     const std::string_view id = request.Query("upload_id");
     if (id.empty()) return UploadError(Status::InvalidArgument("upload_id is required"));
-    Result<UploadInfo> info = uploader_->GetUpload(id, Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) return UploadError(caller.status());
+    Result<UploadInfo> info = uploader_->GetUpload(id, *caller);
     if (!info.ok()) return UploadError(info.status());
     return HttpResponse::Json(200, Dump(InfoJson(*info)));
   }
 
   std::unique_ptr<Uploader> uploader_;
-  OwnerResolver owner_resolver_;  // unset: uploads are bound to their secret
+  ServiceRegistry* services_ = nullptr;
+  // Null: uploads are bound to their secret. Set in Start(), read-only afterwards.
+  std::shared_ptr<UploadOwnerResolver> owner_resolver_;
 };
 
 }  // namespace
