@@ -688,10 +688,15 @@ class AppendWriter final : public UploadWriter {
         return Status::Ok();
       }
     }
-    STREAMGATE_RETURN_IF_ERROR(PwriteAll(fd_, bytes, pos_));
+    if (Status written = PwriteAll(fd_, bytes, pos_); !written.ok()) {
+      failed_ = true;
+      return written;
+    }
     if (patch_digest_) patch_digest_->Update(bytes);
     if (running_) running_->Update(bytes);
     pos_ += bytes.size();
+    // A request that overruns its length is refused whole: nothing of it is kept.
+    if (!over.ok()) failed_ = true;
     return over;
   }
 
@@ -770,8 +775,8 @@ class AppendWriter final : public UploadWriter {
     // tus: "the Server SHOULD accept as many bytes as possible". Bytes we can vouch for are
     // kept: not under a checksum (unverifiable now), not refused content, not a creation the
     // client never heard back from.
-    const bool keep =
-        u_->kind == UploadKind::kTus && !creating_ && !patch_digest_ && !rejected_ && pos_ > start_;
+    const bool keep = u_->kind == UploadKind::kTus && !creating_ && !patch_digest_ && !rejected_ &&
+                      !failed_ && pos_ > start_;
     const int fd = fd_;
     fd_ = -1;
     ImplPtr impl = impl_;
@@ -799,6 +804,11 @@ class AppendWriter final : public UploadWriter {
         }
       }
       if (fd >= 0) ::close(fd);
+      if (kept && length && pos == *length) {
+        // Every byte arrived although the exchange did not end cleanly: publish as usual.
+        (void)impl->Publish(u, "");
+        return;
+      }
       std::lock_guard lock(impl->mu);
       if (!kept) u->running.reset();  // the running hash may include unacknowledged bytes
       u->busy = false;
@@ -833,7 +843,8 @@ class AppendWriter final : public UploadWriter {
   const bool noop_;
   std::optional<uint64_t> length_;
   bool done_ = false;
-  bool rejected_ = false;
+  bool rejected_ = false;  // not a video: the rest of the body is dropped
+  bool failed_ = false;    // a Write failed: Abort keeps nothing
   uint64_t discarded_ = 0;
 };
 
