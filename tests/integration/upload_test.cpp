@@ -356,6 +356,16 @@ TEST_CASE("tus: termination, ownership and X-HTTP-Method-Override", "[uploader]"
   CHECK(server.Send("DELETE", upload.location, {kTus, {"Upload-Secret", stranger.secret}}).status ==
         404);
   CHECK(Head(server, upload).Header("Upload-Offset") == "0");
+  // A refused request announcing a large body is answered before any of it is sent.
+  {
+    TestHttpClient client(server.port);
+    client.Send("PATCH " + upload.location +
+                " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+                "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+                "Upload-Secret: " +
+                stranger.secret + "\r\nContent-Length: 100000000\r\n\r\n");
+    CHECK(client.ReadResponse().status == 404);  // a stranger's secret
+  }
 
   // PATCH through POST + X-HTTP-Method-Override.
   TestHttpResponse overridden = server.Send("POST", upload.location,
@@ -592,8 +602,36 @@ TEST_CASE("tus: hostile requests get a precise 4xx and change nothing", "[upload
     CHECK(head.status == 200);
     CHECK(head.Header("Upload-Offset") == "1000");
   }
+  // Transfer-Encoding: chunked past Upload-Length: refused, and nothing of it is kept.
+  {
+    std::string body = file.substr(1000) + "overflow";
+    std::string request = "PATCH " + upload.location +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+                          "Content-Type: application/offset+octet-stream\r\nUpload-Offset: "
+                          "1000\r\nUpload-Secret: " +
+                          upload.secret +
+                          "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", body.size());
+    request += size + body + "\r\n0\r\n\r\n";
+    TestHttpClient client(server.port);
+    CHECK(client.Exchange(request).status == 413);
+    std::string offset;
+    for (int i = 0; i < 100 && offset != "1000"; ++i) {
+      TestHttpResponse head = Head(server, upload);
+      offset = head.Header("Upload-Offset");
+      if (offset != "1000") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(offset == "1000");
+  }
   // And the upload still completes into the right bytes.
-  REQUIRE(Patch(server, upload, 1000, file.substr(1000)).status == 204);
+  TestHttpResponse last;
+  for (int i = 0; i < 100; ++i) {  // 409 until the refused request has let go of the upload
+    last = Patch(server, upload, 1000, file.substr(1000));
+    if (last.status != 409) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(last.status == 204);
   CHECK(server.ObjectBytes(server.WaitEvent(1)["object_key"]) == file);
   // Only the one upload was ever created by the table (the refused creations left nothing).
   std::size_t objects = 0;

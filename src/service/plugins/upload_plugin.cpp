@@ -152,6 +152,14 @@ Result<uint64_t> QueryNumber(const HttpRequest& request, std::string_view name) 
   return ParseTusNumber(name, request.Query(name));
 }
 
+// A refusal whose body is too large to drain is answered through the server's generic table;
+// codes that table would turn into a 5xx or a 416 are restated as a plain 400.
+Status OverBudget(const Status& status) {
+  const int generic = HttpStatusFor(status.code());
+  if (generic >= 500 || generic == 416) return Status::InvalidArgument(status.message());
+  return status;
+}
+
 // The sink every upload route uses: forwards to an UploadWriter, or holds the precise refusal
 // to answer once the (bounded) body has been read.
 class UploadBodySink final : public HttpBodySink {
@@ -159,7 +167,7 @@ class UploadBodySink final : public HttpBodySink {
   Status Write(std::string_view chunk) override {
     if (refusal) {
       discarded_ += chunk.size();
-      if (discarded_ > kDiscardBudget) return refusal_status;
+      if (discarded_ > kDiscardBudget) return OverBudget(refusal_status);
       return Status::Ok();
     }
     Status status = multipart ? multipart->Feed(chunk) : Forward(chunk);
@@ -211,6 +219,17 @@ bool HasBody(const HttpRequest& request) {
   const std::string_view length = request.Header("Content-Length");
   if (!length.empty()) return length != "0";
   return request.headers.Has("Transfer-Encoding");
+}
+
+// Hands the sink to the server, unless it holds a refusal and the announced body is too large
+// to drain: then the server answers at once (and skips the body, or closes the connection).
+Result<std::unique_ptr<HttpBodySink>> Done(std::unique_ptr<UploadBodySink> sink,
+                                           const HttpRequest& request) {
+  if (sink->refusal) {
+    Result<uint64_t> length = ParseTusNumber("Content-Length", request.Header("Content-Length"));
+    if (length.ok() && *length > kDiscardBudget) return OverBudget(sink->refusal_status);
+  }
+  return std::unique_ptr<HttpBodySink>(std::move(sink));
 }
 
 UploadBodySink* SinkOf(HttpRequest& request) {
@@ -339,36 +358,36 @@ class UploadPlugin final : public ServicePlugin {
     sink->has_body = HasBody(request);
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) {
       sink->Refuse(TusVersionError(), Status::FailedPrecondition("unsupported tus version"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     Result<UploadCaller> caller = Caller(request);
     if (!caller.ok()) {
       sink->Refuse(caller.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     sink->caller = std::move(*caller);
     AssignSecret(*sink);
     Result<CreateUploadRequest> create = ParseTusCreation(request.headers);
     if (!create.ok()) {
       sink->Refuse(create.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     if (create->length && *create->length > uploader_->options().max_upload_bytes) {
       sink->Refuse(Status::OutOfRange("Upload-Length exceeds Tus-Max-Size (" +
                                       std::to_string(uploader_->options().max_upload_bytes) + ")"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     sink->create = std::move(*create);
     if (sink->has_body) {
       if (!IsOffsetOctetStream(request.Header("Content-Type"))) {
         sink->Refuse(Status::Unimplemented(
             "creation-with-upload needs Content-Type: application/offset+octet-stream"));
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       Result<AppendRequest> append = ParseTusAppend(request.headers, false);
       if (!append.ok()) {
         sink->Refuse(append.status());
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       Result<std::unique_ptr<UploadWriter>> writer =
           uploader_->BeginUpload(*sink->create, sink->caller, *append);
@@ -378,7 +397,7 @@ class UploadPlugin final : public ServicePlugin {
         sink->writer = std::move(*writer);
       }
     }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    return Done(std::move(sink), request);
   }
 
   HttpResponse TusCreate(HttpRequest& request) {
@@ -438,28 +457,28 @@ class UploadPlugin final : public ServicePlugin {
       // Only an override to PATCH streams a body; the others are answered by the handler.
       const std::string_view method = request.Header("X-HTTP-Method-Override");
       if (ParseHttpMethod(method) != HttpMethod::kPatch) {
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
     }
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) {
       sink->Refuse(TusVersionError(), Status::FailedPrecondition("unsupported tus version"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     if (!IsOffsetOctetStream(request.Header("Content-Type"))) {
       sink->Refuse(
           Status::Unimplemented("PATCH needs Content-Type: application/offset+octet-stream"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     Result<AppendRequest> append = ParseTusAppend(request.headers, true);
     if (!append.ok()) {
       sink->Refuse(append.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     append->upload_id = std::string(request.Param("id"));
     Result<UploadCaller> caller = Caller(request);
     if (!caller.ok()) {
       sink->Refuse(caller.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, *caller);
     if (!writer.ok()) {
@@ -467,7 +486,7 @@ class UploadPlugin final : public ServicePlugin {
     } else {
       sink->writer = std::move(*writer);
     }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    return Done(std::move(sink), request);
   }
 
   HttpResponse TusPatch(HttpRequest& request) {
@@ -524,7 +543,7 @@ class UploadPlugin final : public ServicePlugin {
     Result<UploadCaller> caller = Caller(request);
     if (!caller.ok()) {
       sink->Refuse(caller.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     sink->caller = std::move(*caller);
     AssignSecret(*sink);
@@ -554,7 +573,7 @@ class UploadPlugin final : public ServicePlugin {
             return Status::Ok();
           },
           [raw](std::string_view bytes) { return raw->writer->Write(bytes); });
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     create.filename = std::string(request.Query("filename"));
     if (create.filename.empty()) create.filename = std::string(request.Header("X-Filename"));
@@ -577,7 +596,7 @@ class UploadPlugin final : public ServicePlugin {
     } else {
       sink->writer = std::move(*writer);
     }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    return Done(std::move(sink), request);
   }
 
   HttpResponse WholeUpload(HttpRequest& request) {
@@ -608,7 +627,7 @@ class UploadPlugin final : public ServicePlugin {
     Result<UploadCaller> caller = Caller(request);
     if (!caller.ok()) {
       sink->Refuse(caller.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     sink->caller = std::move(*caller);
     const std::string_view init = request.Query("init");
@@ -621,14 +640,14 @@ class UploadPlugin final : public ServicePlugin {
       Result<uint64_t> size = QueryNumber(request, "size");
       if (!size.ok()) {
         sink->Refuse(Status::InvalidArgument("size (the file's total bytes) is required"));
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       create.length = *size;
       if (request.HasQuery("chunk_size")) {
         Result<uint64_t> chunk_size = QueryNumber(request, "chunk_size");
         if (!chunk_size.ok()) {
           sink->Refuse(chunk_size.status());
-          return std::unique_ptr<HttpBodySink>(std::move(sink));
+          return Done(std::move(sink), request);
         }
         create.chunk_size = *chunk_size;
       }
@@ -639,12 +658,12 @@ class UploadPlugin final : public ServicePlugin {
       if (sink->chunk_init) {
         if (sink->has_body) sink->Refuse(Status::InvalidArgument("init takes no body"));
         sink->create = std::move(create);
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       Result<AppendRequest> append = ChunkAppend(request);
       if (!append.ok()) {
         sink->Refuse(append.status());
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       Result<std::unique_ptr<UploadWriter>> writer =
           uploader_->BeginUpload(create, sink->caller, *append);
@@ -653,12 +672,12 @@ class UploadPlugin final : public ServicePlugin {
       } else {
         sink->writer = std::move(*writer);
       }
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     Result<AppendRequest> append = ChunkAppend(request);
     if (!append.ok()) {
       sink->Refuse(append.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     append->upload_id = std::string(request.Query("upload_id"));
     Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, sink->caller);
@@ -667,7 +686,7 @@ class UploadPlugin final : public ServicePlugin {
     } else {
       sink->writer = std::move(*writer);
     }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    return Done(std::move(sink), request);
   }
 
   static Result<AppendRequest> ChunkAppend(const HttpRequest& request) {
