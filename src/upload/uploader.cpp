@@ -545,9 +545,9 @@ struct Uploader::Impl : std::enable_shared_from_this<Uploader::Impl> {
       for (const auto& [id, u] : uploads) {
         if (!u->durable || u->busy || !u->chunks_in_flight.empty()) continue;
         if (u->state == UploadState::kReceiving && u->expires_ms <= now) {
-          u->state = UploadState::kExpired;
-          u->expires_ms = now;
-          u->running.reset();
+          // Held busy (writers get 409) until its bytes are gone; only then does it answer
+          // as expired, so "expired" always means "nothing left on disk".
+          u->busy = true;
           expire.push_back(u);
         } else if (u->state == UploadState::kExpired &&
                    u->expires_ms + options.expiry_seconds * 1000 <= now) {
@@ -555,11 +555,23 @@ struct Uploader::Impl : std::enable_shared_from_this<Uploader::Impl> {
         }
       }
     }
+    Status status;
     for (const auto& u : expire) {
-      STREAMGATE_RETURN_IF_ERROR(db->MarkExpired(u->id, now));
       ::unlink(u->part_path.c_str());
+      Status marked = db->MarkExpired(u->id, now);
+      std::lock_guard lock(mu);
+      u->busy = false;
+      if (!marked.ok()) {
+        status = marked;  // retried by the next sweep: the row still says receiving
+        continue;
+      }
+      u->state = UploadState::kExpired;
+      u->expires_ms = now;
+      u->running.reset();
+      u->chunk_sha.clear();
       internal::Logger("upload")->info("upload {} expired; its bytes were removed", u->id);
     }
+    STREAMGATE_RETURN_IF_ERROR(status);
     for (const auto& u : prune) Forget(u, true);
     return expire.size();
   }
