@@ -61,19 +61,22 @@ TEST_CASE("LocalObjectStore: put, get, stat, read ranges, delete", "[object_stor
   CHECK_FALSE(info->etag.empty());
 
   std::string range;
-  REQUIRE(store->Read("a/b/c.txt", 6, 5, [&](std::string_view piece) {
-                 range.append(piece);
-                 return Status::Ok();
-               }).ok());
+  REQUIRE(store
+              ->Read("a/b/c.txt", 6, 5,
+                     [&](std::string_view piece) {
+                       range.append(piece);
+                       return Status::Ok();
+                     })
+              .ok());
   CHECK(range == "world");
   CHECK(store->Read("a/b/c.txt", 6, 6, [](std::string_view) { return Status::Ok(); }).code() ==
         StatusCode::kOutOfRange);
   CHECK(store->Read("a/b/c.txt", 12, 0, [](std::string_view) { return Status::Ok(); }).code() ==
         StatusCode::kOutOfRange);
   // The sink's error stops the read.
-  CHECK(store->Read("a/b/c.txt", 0, 11, [](std::string_view) {
-               return Status::Cancelled("enough");
-             }).code() == StatusCode::kCancelled);
+  CHECK(
+      store->Read("a/b/c.txt", 0, 11, [](std::string_view) { return Status::Cancelled("enough"); })
+          .code() == StatusCode::kCancelled);
 
   CHECK(store->LocalPath("a/b/c.txt") == (fs::canonical(dir.path / "root") / "a/b/c.txt").string());
   REQUIRE(store->Put("a/b/c.txt", "replaced").ok());
@@ -81,7 +84,7 @@ TEST_CASE("LocalObjectStore: put, get, stat, read ranges, delete", "[object_stor
   REQUIRE(store->Delete("a/b/c.txt").ok());
   CHECK(store->Get("a/b/c.txt").status().code() == StatusCode::kNotFound);
   CHECK(store->Stat("a/b/c.txt").status().code() == StatusCode::kNotFound);
-  CHECK(store->Delete("a/b/c.txt").ok());  // idempotent
+  CHECK(store->Delete("a/b/c.txt").ok());            // idempotent
   CHECK_FALSE(fs::exists(dir.path / "root" / "a"));  // empty prefixes are pruned
 }
 
@@ -130,9 +133,8 @@ TEST_CASE("LocalObjectStore: keys are validated", "[object_store]") {
   auto store = Open(dir.path / "root");
   for (const std::string& key :
        {std::string(""), std::string("/abs"), std::string("a//b"), std::string("a/./b"),
-        std::string("../escape"), std::string("a/.."), std::string("a\\b"),
-        std::string("a\0b", 3), std::string("trailing/"), std::string(".sg-tmp-x"),
-        std::string(2000, 'k')}) {
+        std::string("../escape"), std::string("a/.."), std::string("a\\b"), std::string("a\0b", 3),
+        std::string("trailing/"), std::string(".sg-tmp-x"), std::string(2000, 'k')}) {
     INFO(key);
     CHECK(store->Put(key, "x").code() == StatusCode::kInvalidArgument);
     CHECK(store->Get(key).status().code() == StatusCode::kInvalidArgument);
@@ -145,8 +147,8 @@ TEST_CASE("LocalObjectStore: keys are validated", "[object_store]") {
 TEST_CASE("LocalObjectStore: List by prefix, in key order", "[object_store]") {
   TempDir dir;
   auto store = Open(dir.path);
-  for (const char* key : {"media/b/2.m4s", "media/a/1.m4s", "media/a/0.m4s", "uploads/x/source",
-                          "mediax/other"}) {
+  for (const char* key :
+       {"media/b/2.m4s", "media/a/1.m4s", "media/a/0.m4s", "uploads/x/source", "mediax/other"}) {
     REQUIRE(store->Put(key, key).ok());
   }
   Result<std::vector<ObjectInfo>> media = store->List("media/");

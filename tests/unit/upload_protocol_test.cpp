@@ -23,17 +23,18 @@ TEST_CASE("tus numbers are strict", "[uploader]") {
 }
 
 TEST_CASE("Upload-Metadata parses and formats", "[uploader]") {
-  auto parsed = ParseUploadMetadata("filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
+  auto parsed =
+      ParseUploadMetadata("filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
   REQUIRE(parsed.ok());
   REQUIRE(parsed->size() == 2);
-  CHECK((*parsed)[0] == std::pair<std::string, std::string>{"filename",
-                                                            "world_domination_plan.pdf"});
+  CHECK((*parsed)[0] ==
+        std::pair<std::string, std::string>{"filename", "world_domination_plan.pdf"});
   CHECK((*parsed)[1] == std::pair<std::string, std::string>{"is_confidential", ""});
   CHECK(FormatUploadMetadata(*parsed) ==
         "filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
   CHECK(ParseUploadMetadata("")->empty());
-  for (const char* bad : {"a b c", "a ***", "a YQ==,a YQ==", ",", "a YQ==,", "k\x01 YQ==",
-                          "a YQ"}) {
+  for (const char* bad :
+       {"a b c", "a ***", "a YQ==,a YQ==", ",", "a YQ==,", "k\x01 YQ==", "a YQ"}) {
     INFO(bad);
     CHECK(ParseUploadMetadata(bad).status().code() == StatusCode::kInvalidArgument);
   }
@@ -80,8 +81,7 @@ TEST_CASE("Digest copies carry the running state", "[uploader]") {
   b.Update("world");
   CHECK(a.Final() == b.Final());
   Digest c(ChecksumAlgorithm::kSha256);
-  CHECK(HexEncode(c.Final()) ==
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(HexEncode(c.Final()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST_CASE("multipart parser streams the file part, split anywhere", "[uploader]") {
@@ -130,7 +130,8 @@ TEST_CASE("multipart parser refuses malformed bodies", "[uploader]") {
   };
   CHECK(run("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nxx\r\n--b--")
             .ok());
-  CHECK_FALSE(run("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nxx").ok());
+  CHECK_FALSE(
+      run("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nxx").ok());
   CHECK_FALSE(run("--b\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nxx\r\n--b--").ok());
   CHECK_FALSE(run("--b\r\nNo-Colon\r\n\r\nxx\r\n--b--").ok());
   CHECK_FALSE(run("--b\r\nContent-Disposition: attachment\r\n\r\nxx\r\n--b--").ok());

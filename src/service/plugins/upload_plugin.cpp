@@ -186,6 +186,15 @@ class UploadBodySink final : public HttpBodySink {
     return writer->Write(chunk);
   }
 
+  // Takes the writer, or refuses with the reason there is none.
+  void Accept(Result<std::unique_ptr<UploadWriter>> opened) {
+    if (opened.ok()) {
+      writer = std::move(*opened);
+    } else {
+      Refuse(opened.status());
+    }
+  }
+
   // Refuses with a status mapped by the upload table. The writer, if any, is dropped: it
   // aborts, and a writer that failed keeps nothing.
   void Refuse(const Status& status) {
@@ -389,13 +398,7 @@ class UploadPlugin final : public ServicePlugin {
         sink->Refuse(append.status());
         return Done(std::move(sink), request);
       }
-      Result<std::unique_ptr<UploadWriter>> writer =
-          uploader_->BeginUpload(*sink->create, sink->caller, *append);
-      if (!writer.ok()) {
-        sink->Refuse(writer.status());
-      } else {
-        sink->writer = std::move(*writer);
-      }
+      sink->Accept(uploader_->BeginUpload(*sink->create, sink->caller, *append));
     }
     return Done(std::move(sink), request);
   }
@@ -480,12 +483,7 @@ class UploadPlugin final : public ServicePlugin {
       sink->Refuse(caller.status());
       return Done(std::move(sink), request);
     }
-    Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, *caller);
-    if (!writer.ok()) {
-      sink->Refuse(writer.status());
-    } else {
-      sink->writer = std::move(*writer);
-    }
+    sink->Accept(uploader_->OpenAppend(*append, *caller));
     return Done(std::move(sink), request);
   }
 
@@ -589,13 +587,7 @@ class UploadPlugin final : public ServicePlugin {
         first.content_length = *length;
       }
     }
-    Result<std::unique_ptr<UploadWriter>> writer =
-        uploader_->BeginUpload(create, sink->caller, first);
-    if (!writer.ok()) {
-      sink->Refuse(writer.status());
-    } else {
-      sink->writer = std::move(*writer);
-    }
+    sink->Accept(uploader_->BeginUpload(create, sink->caller, first));
     return Done(std::move(sink), request);
   }
 
@@ -665,13 +657,7 @@ class UploadPlugin final : public ServicePlugin {
         sink->Refuse(append.status());
         return Done(std::move(sink), request);
       }
-      Result<std::unique_ptr<UploadWriter>> writer =
-          uploader_->BeginUpload(create, sink->caller, *append);
-      if (!writer.ok()) {
-        sink->Refuse(writer.status());
-      } else {
-        sink->writer = std::move(*writer);
-      }
+      sink->Accept(uploader_->BeginUpload(create, sink->caller, *append));
       return Done(std::move(sink), request);
     }
     Result<AppendRequest> append = ChunkAppend(request);
@@ -680,12 +666,7 @@ class UploadPlugin final : public ServicePlugin {
       return Done(std::move(sink), request);
     }
     append->upload_id = std::string(request.Query("upload_id"));
-    Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, sink->caller);
-    if (!writer.ok()) {
-      sink->Refuse(writer.status());
-    } else {
-      sink->writer = std::move(*writer);
-    }
+    sink->Accept(uploader_->OpenAppend(*append, sink->caller));
     return Done(std::move(sink), request);
   }
 
