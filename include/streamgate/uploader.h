@@ -67,6 +67,10 @@ struct UploaderOptions {
   // fdatasync part files before an offset is recorded (durable across power loss, not only
   // across a process kill).
   bool fsync = true;
+  // During one long tus PATCH (without Upload-Checksum), the offset reached is made durable
+  // every this many bytes, so that a crash mid-request loses at most this much. 0: only at the
+  // end of each request.
+  uint64_t checkpoint_bytes = uint64_t{64} << 20;  // 64 MiB
   // Object keys of finished uploads: "<key_prefix><upload id>/source<.ext>".
   std::string key_prefix = "uploads/";
 };

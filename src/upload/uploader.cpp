@@ -709,12 +709,15 @@ class AppendWriter final : public UploadWriter {
     pos_ += bytes.size();
     // A request that overruns its length is refused whole: nothing of it is kept.
     if (!over.ok()) failed_ = true;
+    const uint64_t every = impl_->options.checkpoint_bytes;
+    if (over.ok() && every > 0 && pos_ - checkpointed_ >= every) Checkpoint();
     return over;
   }
 
   Result<UploadInfo> Finish() override {
     if (done_) return Status::FailedPrecondition("upload writer already finished");
     done_ = true;
+    checkpoints_->Finalize();
     if (noop_) {
       std::lock_guard lock(impl_->mu);
       return impl_->InfoLocked(*u_);
@@ -798,7 +801,9 @@ class AppendWriter final : public UploadWriter {
     auto running = std::make_shared<std::optional<Digest>>(std::move(running_));
     const bool creating = creating_;
     // Abort runs on an I/O thread: the fsync and SQLite work go to the worker pool.
-    impl->runtime.Post([impl, u, fd, keep, pos, length, running, creating] {
+    std::shared_ptr<Checkpoints> checkpoints = checkpoints_;
+    impl->runtime.Post([impl, u, fd, keep, pos, length, running, creating, checkpoints] {
+      checkpoints->Finalize();
       if (creating) {
         if (fd >= 0) ::close(fd);
         impl->Forget(u, false);
@@ -830,6 +835,49 @@ class AppendWriter final : public UploadWriter {
   void set_length(std::optional<uint64_t> length) { length_ = length; }
 
  private:
+  // Orders the checkpoints of one request against its end: once finalized, no checkpoint
+  // records anything, so the durable offset never moves backwards.
+  struct Checkpoints {
+    std::mutex mu;
+    bool in_flight = false;
+    bool finalized = false;
+    void Finalize() {
+      std::lock_guard lock(mu);
+      finalized = true;
+    }
+  };
+
+  // Makes [0, pos_) durable from a worker thread while the body keeps arriving. Only for
+  // existing tus uploads without a per-request checksum (whose bytes may not be kept early).
+  void Checkpoint() {
+    if (u_->kind != UploadKind::kTus || creating_ || patch_digest_ || rejected_) return;
+    {
+      std::lock_guard lock(checkpoints_->mu);
+      if (checkpoints_->in_flight) return;  // one at a time; the next Write tries again
+      checkpoints_->in_flight = true;
+    }
+    checkpointed_ = pos_;
+    const int fd = ::dup(fd_);  // the writer may close its own before the task runs
+    ImplPtr impl = impl_;
+    std::shared_ptr<UploadEntry> u = u_;
+    std::shared_ptr<Checkpoints> checkpoints = checkpoints_;
+    const uint64_t pos = pos_;
+    const std::optional<uint64_t> length = length_;
+    impl->runtime.Post([impl, u, checkpoints, fd, pos, length] {
+      const bool synced = fd >= 0 && (!impl->options.fsync || ::fdatasync(fd) == 0);
+      if (fd >= 0) ::close(fd);
+      std::lock_guard lock(checkpoints->mu);
+      checkpoints->in_flight = false;
+      if (!synced || checkpoints->finalized) return;
+      const int64_t expires = impl->ExpiryFromNow();
+      if (!impl->db->UpdateProgress(u->id, pos, length, expires).ok()) return;
+      std::lock_guard state(impl->mu);
+      u->offset = pos;
+      u->expires_ms = expires;
+      u->running.reset();  // the writer's own running hash is handed over when it finishes
+    });
+  }
+
   // Gives the upload back unchanged (the bytes past its offset are cut at the next write).
   void Release() {
     if (fd_ >= 0) ::close(fd_);
@@ -856,8 +904,10 @@ class AppendWriter final : public UploadWriter {
   std::optional<uint64_t> length_;
   bool done_ = false;
   bool rejected_ = false;  // not a video: the rest of the body is dropped
-  bool failed_ = false;    // a Write failed: Abort keeps nothing
+  bool failed_ = false;    // a Write failed: Abort keeps nothing since the last checkpoint
   uint64_t discarded_ = 0;
+  uint64_t checkpointed_ = start_;
+  std::shared_ptr<Checkpoints> checkpoints_ = std::make_shared<Checkpoints>();
 };
 
 // One chunk of a chunked upload, written at index * chunk_size and verified by its SHA-256.
