@@ -146,7 +146,9 @@ constexpr std::string_view kNotVideo =
 
 }  // namespace
 
-// The live state of one upload. Fields below `mutable:` are guarded by Uploader::Impl::mu.
+// The live state of one upload, shared by the Uploader's map and the writers working on it.
+// Fields below `mutable:` are guarded by Uploader::Impl::mu; the others never change after the
+// entry is registered.
 struct UploadEntry {
   std::string id;
   UploadKind kind = UploadKind::kTus;
@@ -183,6 +185,9 @@ struct UploadEntry {
   }
 };
 
+// Shared by the Uploader, its writers and the tasks they post, so that a writer or a task that
+// outlives the Uploader still finds its state. Thread-safe through `mu` (the map and the
+// entries' mutable fields) and the database's own lock.
 struct Uploader::Impl : std::enable_shared_from_this<Uploader::Impl> {
   Impl(const UploaderOptions& opts, std::shared_ptr<ObjectStore> object_store, Runtime& rt,
        EventBus* bus)

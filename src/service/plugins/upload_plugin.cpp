@@ -161,7 +161,8 @@ Status OverBudget(const Status& status) {
 }
 
 // The sink every upload route uses: forwards to an UploadWriter, or holds the precise refusal
-// to answer once the (bounded) body has been read.
+// to answer once the (bounded) body has been read. Owned by the HttpRequest; used by one thread
+// at a time (the I/O thread while the body arrives, then the handler's worker thread).
 class UploadBodySink final : public HttpBodySink {
  public:
   Status Write(std::string_view chunk) override {
@@ -245,6 +246,8 @@ UploadBodySink* SinkOf(HttpRequest& request) {
   return dynamic_cast<UploadBodySink*>(request.body_sink.get());
 }
 
+// Owns the Uploader and its ObjectStore (shared through the ServiceRegistry). Handlers and sink
+// factories run on any thread: they only read members set in Init()/Start().
 class UploadPlugin final : public ServicePlugin {
  public:
   UploadPlugin() : ServicePlugin("upload") {}
