@@ -18,4 +18,5 @@
 #include "streamgate/runtime.h"
 #include "streamgate/service.h"
 #include "streamgate/status.h"
+#include "streamgate/uploader.h"
 #include "streamgate/version.h"

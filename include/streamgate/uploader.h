@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ namespace streamgate {
 
 class EventBus;
 class Runtime;
+struct HttpRequest;
 
 struct UploaderOptions {
   // Directory of uploads.db and upload-parts/. Empty in the Config: the upload plugin uses
@@ -65,6 +67,10 @@ struct UploaderOptions {
   // fdatasync part files before an offset is recorded (durable across power loss, not only
   // across a process kill).
   bool fsync = true;
+  // During one long tus PATCH (without Upload-Checksum), the offset reached is made durable
+  // every this many bytes, so that a crash mid-request loses at most this much. 0: only at the
+  // end of each request.
+  uint64_t checkpoint_bytes = uint64_t{64} << 20;  // 64 MiB
   // Object keys of finished uploads: "<key_prefix><upload id>/source<.ext>".
   std::string key_prefix = "uploads/";
 };
@@ -81,6 +87,16 @@ struct UploadCaller {
   std::string owner;       // authenticated identity (e.g. the session subject); "" if anonymous
   std::string secret;      // the upload secret presented; at creation, a client-chosen secret
   std::string client_key;  // what anonymous limits count against (e.g. "ip:127.0.0.1")
+};
+
+// Binds uploads to sessions in the upload plugin. Whoever verifies sessions (e.g. the auth plugin,
+// from "Authorization: Bearer <session JWT>") Provides one in the ServiceRegistry; the upload
+// plugin Finds it in Start(). `resolve` returns the owner (e.g. the session's wallet address),
+// "" when the request carries no credentials (the upload secret then applies), or an error
+// (Unauthenticated) when it carries invalid ones, which the plugin answers with 401.
+// Called on I/O threads: it must not block.
+struct UploadOwnerResolver {
+  std::function<Result<std::string>(const HttpRequest& request)> resolve;
 };
 
 enum class ChecksumAlgorithm { kNone, kSha1, kSha256 };

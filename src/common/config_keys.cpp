@@ -360,6 +360,11 @@ std::vector<ConfigKey> BuildKeys() {
       "upload.accept_video_only", [](auto& c) -> auto& { return c.upload.accept_video_only; },
       "Refuse (415) uploads whose first bytes are not a video container (MP4, QuickTime, "
       "WebM/Matroska, MPEG-TS, MPEG-PS, AVI, FLV)."));
+  keys.push_back(IntegerKey(
+      "upload.checkpoint_bytes", [](auto& c) -> auto& { return c.upload.checkpoint_bytes; }, 0,
+      int64_t{1} << 62,
+      "During one long tus PATCH, make the offset durable every this many bytes; 0: only at "
+      "the end of each request."));
   keys.push_back(BooleanKey(
       "upload.fsync", [](auto& c) -> auto& { return c.upload.fsync; },
       "fdatasync upload bytes before their offset is recorded (durable across power loss)."));

@@ -77,6 +77,25 @@ Status WriteAll(int fd, std::string_view bytes) {
   return Status::Ok();
 }
 
+// Copies everything readable from `in` (which it closes) into `writer`.
+Status CopyInto(int in, ObjectWriter& writer, std::string_view what) {
+  std::vector<char> buffer(kCopyBuffer);
+  Status status;
+  for (;;) {
+    const ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = ErrnoStatus("read " + std::string(what), errno);
+      break;
+    }
+    if (n == 0) break;
+    status = writer.Append(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    if (!status.ok()) break;
+  }
+  ::close(in);
+  return status;
+}
+
 Status SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open directory", errno);
@@ -192,25 +211,13 @@ class LocalObjectStore final : public ObjectStore {
     }
     const int in = ::open(local_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return ErrnoStatus("open " + local_path, errno);
-    STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, OpenWriter(key));
-    std::vector<char> buffer(kCopyBuffer);
-    for (;;) {
-      const ssize_t n = ::read(in, buffer.data(), buffer.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int error = errno;
-        ::close(in);
-        return ErrnoStatus("read " + local_path, error);
-      }
-      if (n == 0) break;
-      Status status = writer->Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      if (!status.ok()) {
-        ::close(in);
-        return status;
-      }
+    Result<std::unique_ptr<ObjectWriter>> writer = OpenWriter(key);
+    if (!writer.ok()) {
+      ::close(in);
+      return writer.status();
     }
-    ::close(in);
-    return writer->Commit();
+    STREAMGATE_RETURN_IF_ERROR(CopyInto(in, **writer, local_path));
+    return (*writer)->Commit();
   }
 
   Status Put(std::string_view key, std::string_view bytes) override {
@@ -245,23 +252,7 @@ class LocalObjectStore final : public ObjectStore {
       return ErrnoStatus("create " + temp_path, error);
     }
     LocalObjectWriter writer(out, temp_path, local_path, fsync_);
-    std::vector<char> buffer(kCopyBuffer);
-    for (;;) {
-      const ssize_t n = ::read(in, buffer.data(), buffer.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int error = errno;
-        ::close(in);
-        return ErrnoStatus("read object", error);
-      }
-      if (n == 0) break;
-      Status status = writer.Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      if (!status.ok()) {
-        ::close(in);
-        return status;
-      }
-    }
-    ::close(in);
+    STREAMGATE_RETURN_IF_ERROR(CopyInto(in, writer, "object"));
     return writer.Commit();
   }
 

@@ -146,7 +146,9 @@ constexpr std::string_view kNotVideo =
 
 }  // namespace
 
-// The live state of one upload. Fields below `mutable:` are guarded by Uploader::Impl::mu.
+// The live state of one upload, shared by the Uploader's map and the writers working on it.
+// Fields below `mutable:` are guarded by Uploader::Impl::mu; the others never change after the
+// entry is registered.
 struct UploadEntry {
   std::string id;
   UploadKind kind = UploadKind::kTus;
@@ -183,6 +185,9 @@ struct UploadEntry {
   }
 };
 
+// Shared by the Uploader, its writers and the tasks they post, so that a writer or a task that
+// outlives the Uploader still finds its state. Thread-safe through `mu` (the map and the
+// entries' mutable fields) and the database's own lock.
 struct Uploader::Impl : std::enable_shared_from_this<Uploader::Impl> {
   Impl(const UploaderOptions& opts, std::shared_ptr<ObjectStore> object_store, Runtime& rt,
        EventBus* bus)
@@ -545,9 +550,9 @@ struct Uploader::Impl : std::enable_shared_from_this<Uploader::Impl> {
       for (const auto& [id, u] : uploads) {
         if (!u->durable || u->busy || !u->chunks_in_flight.empty()) continue;
         if (u->state == UploadState::kReceiving && u->expires_ms <= now) {
-          u->state = UploadState::kExpired;
-          u->expires_ms = now;
-          u->running.reset();
+          // Held busy (writers get 409) until its bytes are gone; only then does it answer
+          // as expired, so "expired" always means "nothing left on disk".
+          u->busy = true;
           expire.push_back(u);
         } else if (u->state == UploadState::kExpired &&
                    u->expires_ms + options.expiry_seconds * 1000 <= now) {
@@ -555,11 +560,23 @@ struct Uploader::Impl : std::enable_shared_from_this<Uploader::Impl> {
         }
       }
     }
+    Status status;
     for (const auto& u : expire) {
-      STREAMGATE_RETURN_IF_ERROR(db->MarkExpired(u->id, now));
       ::unlink(u->part_path.c_str());
+      Status marked = db->MarkExpired(u->id, now);
+      std::lock_guard lock(mu);
+      u->busy = false;
+      if (!marked.ok()) {
+        status = marked;  // retried by the next sweep: the row still says receiving
+        continue;
+      }
+      u->state = UploadState::kExpired;
+      u->expires_ms = now;
+      u->running.reset();
+      u->chunk_sha.clear();
       internal::Logger("upload")->info("upload {} expired; its bytes were removed", u->id);
     }
+    STREAMGATE_RETURN_IF_ERROR(status);
     for (const auto& u : prune) Forget(u, true);
     return expire.size();
   }
@@ -688,16 +705,24 @@ class AppendWriter final : public UploadWriter {
         return Status::Ok();
       }
     }
-    STREAMGATE_RETURN_IF_ERROR(PwriteAll(fd_, bytes, pos_));
+    if (Status written = PwriteAll(fd_, bytes, pos_); !written.ok()) {
+      failed_ = true;
+      return written;
+    }
     if (patch_digest_) patch_digest_->Update(bytes);
     if (running_) running_->Update(bytes);
     pos_ += bytes.size();
+    // A request that overruns its length is refused whole: nothing of it is kept.
+    if (!over.ok()) failed_ = true;
+    const uint64_t every = impl_->options.checkpoint_bytes;
+    if (over.ok() && every > 0 && pos_ - checkpointed_ >= every) Checkpoint();
     return over;
   }
 
   Result<UploadInfo> Finish() override {
     if (done_) return Status::FailedPrecondition("upload writer already finished");
     done_ = true;
+    checkpoints_->Finalize();
     if (noop_) {
       std::lock_guard lock(impl_->mu);
       return impl_->InfoLocked(*u_);
@@ -770,8 +795,8 @@ class AppendWriter final : public UploadWriter {
     // tus: "the Server SHOULD accept as many bytes as possible". Bytes we can vouch for are
     // kept: not under a checksum (unverifiable now), not refused content, not a creation the
     // client never heard back from.
-    const bool keep =
-        u_->kind == UploadKind::kTus && !creating_ && !patch_digest_ && !rejected_ && pos_ > start_;
+    const bool keep = u_->kind == UploadKind::kTus && !creating_ && !patch_digest_ && !rejected_ &&
+                      !failed_ && pos_ > start_;
     const int fd = fd_;
     fd_ = -1;
     ImplPtr impl = impl_;
@@ -781,7 +806,9 @@ class AppendWriter final : public UploadWriter {
     auto running = std::make_shared<std::optional<Digest>>(std::move(running_));
     const bool creating = creating_;
     // Abort runs on an I/O thread: the fsync and SQLite work go to the worker pool.
-    impl->runtime.Post([impl, u, fd, keep, pos, length, running, creating] {
+    std::shared_ptr<Checkpoints> checkpoints = checkpoints_;
+    impl->runtime.Post([impl, u, fd, keep, pos, length, running, creating, checkpoints] {
+      checkpoints->Finalize();
       if (creating) {
         if (fd >= 0) ::close(fd);
         impl->Forget(u, false);
@@ -799,6 +826,11 @@ class AppendWriter final : public UploadWriter {
         }
       }
       if (fd >= 0) ::close(fd);
+      if (kept && length && pos == *length) {
+        // Every byte arrived although the exchange did not end cleanly: publish as usual.
+        (void)impl->Publish(u, "");
+        return;
+      }
       std::lock_guard lock(impl->mu);
       if (!kept) u->running.reset();  // the running hash may include unacknowledged bytes
       u->busy = false;
@@ -808,6 +840,49 @@ class AppendWriter final : public UploadWriter {
   void set_length(std::optional<uint64_t> length) { length_ = length; }
 
  private:
+  // Orders the checkpoints of one request against its end: once finalized, no checkpoint
+  // records anything, so the durable offset never moves backwards.
+  struct Checkpoints {
+    std::mutex mu;
+    bool in_flight = false;
+    bool finalized = false;
+    void Finalize() {
+      std::lock_guard lock(mu);
+      finalized = true;
+    }
+  };
+
+  // Makes [0, pos_) durable from a worker thread while the body keeps arriving. Only for
+  // existing tus uploads without a per-request checksum (whose bytes may not be kept early).
+  void Checkpoint() {
+    if (u_->kind != UploadKind::kTus || creating_ || patch_digest_ || rejected_) return;
+    {
+      std::lock_guard lock(checkpoints_->mu);
+      if (checkpoints_->in_flight) return;  // one at a time; the next Write tries again
+      checkpoints_->in_flight = true;
+    }
+    checkpointed_ = pos_;
+    const int fd = ::dup(fd_);  // the writer may close its own before the task runs
+    ImplPtr impl = impl_;
+    std::shared_ptr<UploadEntry> u = u_;
+    std::shared_ptr<Checkpoints> checkpoints = checkpoints_;
+    const uint64_t pos = pos_;
+    const std::optional<uint64_t> length = length_;
+    impl->runtime.Post([impl, u, checkpoints, fd, pos, length] {
+      const bool synced = fd >= 0 && (!impl->options.fsync || ::fdatasync(fd) == 0);
+      if (fd >= 0) ::close(fd);
+      std::lock_guard lock(checkpoints->mu);
+      checkpoints->in_flight = false;
+      if (!synced || checkpoints->finalized) return;
+      const int64_t expires = impl->ExpiryFromNow();
+      if (!impl->db->UpdateProgress(u->id, pos, length, expires).ok()) return;
+      std::lock_guard state(impl->mu);
+      u->offset = pos;
+      u->expires_ms = expires;
+      u->running.reset();  // the writer's own running hash is handed over when it finishes
+    });
+  }
+
   // Gives the upload back unchanged (the bytes past its offset are cut at the next write).
   void Release() {
     if (fd_ >= 0) ::close(fd_);
@@ -833,8 +908,11 @@ class AppendWriter final : public UploadWriter {
   const bool noop_;
   std::optional<uint64_t> length_;
   bool done_ = false;
-  bool rejected_ = false;
+  bool rejected_ = false;  // not a video: the rest of the body is dropped
+  bool failed_ = false;    // a Write failed: Abort keeps nothing since the last checkpoint
   uint64_t discarded_ = 0;
+  uint64_t checkpointed_ = start_;
+  std::shared_ptr<Checkpoints> checkpoints_ = std::make_shared<Checkpoints>();
 };
 
 // One chunk of a chunked upload, written at index * chunk_size and verified by its SHA-256.

@@ -30,25 +30,21 @@ constexpr uint64_t kDiscardBudget = uint64_t{4} << 20;
 // ---------------------------------------------------------------------------------------------
 // Who is calling: the one seam for ownership.
 //
-// Today the plugin has no session verification of its own, so `owner` stays empty and every
-// upload is bound to its secret: issued at creation (the `Upload-Secret` response header and the
-// JSON field `upload_secret`) unless the client chose one (the tus "challenge" extension's
-// `Upload-Secret` request header, 32-256 printable characters), and required on every later call
-// as the `Upload-Secret` header or the `upload_secret` query parameter. To bind uploads to
-// sessions, set an OwnerResolver (see UploadPlugin::set_owner_resolver) that verifies
-// `Authorization: Bearer <session JWT>` and returns the session's subject (e.g. the wallet).
-using OwnerResolver = std::function<Result<std::string>(const HttpRequest&)>;
-
-UploadCaller ResolveCaller(const HttpRequest& request, const OwnerResolver& owner_resolver,
-                           Status* auth_error) {
+// With an UploadOwnerResolver in the ServiceRegistry (see uploader.h), a request carrying
+// credentials (e.g. "Authorization: Bearer <session JWT>") is bound to the owner it resolves to.
+// Otherwise the upload is bound to its secret: issued at creation (the `Upload-Secret` response
+// header, the JSON field `upload_secret`) unless the client chose one (the tus "challenge"
+// extension's `Upload-Secret` request header, 32-256 printable characters), and required on
+// every later call as the `Upload-Secret` header or the `upload_secret` query parameter.
+Result<UploadCaller> ResolveCaller(const HttpRequest& request,
+                                   const UploadOwnerResolver* resolver) {
   UploadCaller caller;
-  if (owner_resolver) {
-    Result<std::string> owner = owner_resolver(request);
-    if (owner.ok()) {
-      caller.owner = *owner;
-    } else if (auth_error != nullptr) {
-      *auth_error = owner.status();
+  if (resolver != nullptr && resolver->resolve) {
+    Result<std::string> owner = resolver->resolve(request);
+    if (!owner.ok()) {
+      return Status::Unauthenticated("invalid credentials: " + owner.status().message());
     }
+    caller.owner = *owner;
   }
   caller.secret = std::string(request.Header(kSecretHeader));
   if (caller.secret.empty()) caller.secret = std::string(request.Query("upload_secret"));
@@ -156,14 +152,23 @@ Result<uint64_t> QueryNumber(const HttpRequest& request, std::string_view name) 
   return ParseTusNumber(name, request.Query(name));
 }
 
+// A refusal whose body is too large to drain is answered through the server's generic table;
+// codes that table would turn into a 5xx or a 416 are restated as a plain 400.
+Status OverBudget(const Status& status) {
+  const int generic = HttpStatusFor(status.code());
+  if (generic >= 500 || generic == 416) return Status::InvalidArgument(status.message());
+  return status;
+}
+
 // The sink every upload route uses: forwards to an UploadWriter, or holds the precise refusal
-// to answer once the (bounded) body has been read.
+// to answer once the (bounded) body has been read. Owned by the HttpRequest; used by one thread
+// at a time (the I/O thread while the body arrives, then the handler's worker thread).
 class UploadBodySink final : public HttpBodySink {
  public:
   Status Write(std::string_view chunk) override {
     if (refusal) {
       discarded_ += chunk.size();
-      if (discarded_ > kDiscardBudget) return refusal_status;
+      if (discarded_ > kDiscardBudget) return OverBudget(refusal_status);
       return Status::Ok();
     }
     Status status = multipart ? multipart->Feed(chunk) : Forward(chunk);
@@ -180,6 +185,15 @@ class UploadBodySink final : public HttpBodySink {
       return chunk.empty() ? Status::Ok() : Status::InvalidArgument("this request takes no body");
     }
     return writer->Write(chunk);
+  }
+
+  // Takes the writer, or refuses with the reason there is none.
+  void Accept(Result<std::unique_ptr<UploadWriter>> opened) {
+    if (opened.ok()) {
+      writer = std::move(*opened);
+    } else {
+      Refuse(opened.status());
+    }
   }
 
   // Refuses with a status mapped by the upload table. The writer, if any, is dropped: it
@@ -217,10 +231,23 @@ bool HasBody(const HttpRequest& request) {
   return request.headers.Has("Transfer-Encoding");
 }
 
+// Hands the sink to the server, unless it holds a refusal and the announced body is too large
+// to drain: then the server answers at once (and skips the body, or closes the connection).
+Result<std::unique_ptr<HttpBodySink>> Done(std::unique_ptr<UploadBodySink> sink,
+                                           const HttpRequest& request) {
+  if (sink->refusal) {
+    Result<uint64_t> length = ParseTusNumber("Content-Length", request.Header("Content-Length"));
+    if (length.ok() && *length > kDiscardBudget) return OverBudget(sink->refusal_status);
+  }
+  return std::unique_ptr<HttpBodySink>(std::move(sink));
+}
+
 UploadBodySink* SinkOf(HttpRequest& request) {
   return dynamic_cast<UploadBodySink*>(request.body_sink.get());
 }
 
+// Owns the Uploader and its ObjectStore (shared through the ServiceRegistry). Handlers and sink
+// factories run on any thread: they only read members set in Init()/Start().
 class UploadPlugin final : public ServicePlugin {
  public:
   UploadPlugin() : ServicePlugin("upload") {}
@@ -233,7 +260,14 @@ class UploadPlugin final : public ServicePlugin {
     STREAMGATE_ASSIGN_OR_RETURN(uploader_,
                                 Uploader::Create(options, store, context.runtime, &context.events));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<ObjectStore>(store));
+    services_ = &context.services;
     return AddRoutes(context.router);
+  }
+
+  Status Start() override {
+    // Sessions, when some plugin verifies them (see UploadOwnerResolver).
+    owner_resolver_ = services_->Find<UploadOwnerResolver>();
+    return Status::Ok();
   }
 
   HealthReport Health() const override {
@@ -252,8 +286,8 @@ class UploadPlugin final : public ServicePlugin {
     return std::shared_ptr<ObjectStore>(std::move(store));
   }
 
-  UploadCaller Caller(const HttpRequest& request) const {
-    return ResolveCaller(request, owner_resolver_, nullptr);
+  Result<UploadCaller> Caller(const HttpRequest& request) const {
+    return ResolveCaller(request, owner_resolver_.get());
   }
 
   // Anonymous creators get a fresh secret unless they chose one.
@@ -336,41 +370,40 @@ class UploadPlugin final : public ServicePlugin {
     sink->has_body = HasBody(request);
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) {
       sink->Refuse(TusVersionError(), Status::FailedPrecondition("unsupported tus version"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
-    sink->caller = Caller(request);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return Done(std::move(sink), request);
+    }
+    sink->caller = std::move(*caller);
     AssignSecret(*sink);
     Result<CreateUploadRequest> create = ParseTusCreation(request.headers);
     if (!create.ok()) {
       sink->Refuse(create.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     if (create->length && *create->length > uploader_->options().max_upload_bytes) {
       sink->Refuse(Status::OutOfRange("Upload-Length exceeds Tus-Max-Size (" +
                                       std::to_string(uploader_->options().max_upload_bytes) + ")"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     sink->create = std::move(*create);
     if (sink->has_body) {
       if (!IsOffsetOctetStream(request.Header("Content-Type"))) {
         sink->Refuse(Status::Unimplemented(
             "creation-with-upload needs Content-Type: application/offset+octet-stream"));
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       Result<AppendRequest> append = ParseTusAppend(request.headers, false);
       if (!append.ok()) {
         sink->Refuse(append.status());
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
-      Result<std::unique_ptr<UploadWriter>> writer =
-          uploader_->BeginUpload(*sink->create, sink->caller, *append);
-      if (!writer.ok()) {
-        sink->Refuse(writer.status());
-      } else {
-        sink->writer = std::move(*writer);
-      }
+      sink->Accept(uploader_->BeginUpload(*sink->create, sink->caller, *append));
     }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    return Done(std::move(sink), request);
   }
 
   HttpResponse TusCreate(HttpRequest& request) {
@@ -395,7 +428,9 @@ class UploadPlugin final : public ServicePlugin {
 
   HttpResponse TusHead(HttpRequest& request) {
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) return TusVersionError();
-    Result<UploadInfo> info = uploader_->GetUpload(request.Param("id"), Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    Result<UploadInfo> info = caller.status();
+    if (caller.ok()) info = uploader_->GetUpload(request.Param("id"), *caller);
     HttpResponse response;
     if (!info.ok()) {
       response = TusError(info.status());
@@ -428,31 +463,31 @@ class UploadPlugin final : public ServicePlugin {
       // Only an override to PATCH streams a body; the others are answered by the handler.
       const std::string_view method = request.Header("X-HTTP-Method-Override");
       if (ParseHttpMethod(method) != HttpMethod::kPatch) {
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
     }
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) {
       sink->Refuse(TusVersionError(), Status::FailedPrecondition("unsupported tus version"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     if (!IsOffsetOctetStream(request.Header("Content-Type"))) {
       sink->Refuse(
           Status::Unimplemented("PATCH needs Content-Type: application/offset+octet-stream"));
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     Result<AppendRequest> append = ParseTusAppend(request.headers, true);
     if (!append.ok()) {
       sink->Refuse(append.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     append->upload_id = std::string(request.Param("id"));
-    Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, Caller(request));
-    if (!writer.ok()) {
-      sink->Refuse(writer.status());
-    } else {
-      sink->writer = std::move(*writer);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return Done(std::move(sink), request);
     }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    sink->Accept(uploader_->OpenAppend(*append, *caller));
+    return Done(std::move(sink), request);
   }
 
   HttpResponse TusPatch(HttpRequest& request) {
@@ -472,7 +507,9 @@ class UploadPlugin final : public ServicePlugin {
 
   HttpResponse TusDelete(HttpRequest& request) {
     if (!TusVersionSupported(request.Header("Tus-Resumable"))) return TusVersionError();
-    Status status = uploader_->Terminate(request.Param("id"), Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) return TusError(caller.status());
+    Status status = uploader_->Terminate(request.Param("id"), *caller);
     if (!status.ok()) return TusError(status);
     HttpResponse response = WithTus(HttpResponse{});
     response.status = 204;
@@ -504,7 +541,12 @@ class UploadPlugin final : public ServicePlugin {
   // ?sha256=) or as the file part of multipart/form-data.
   Result<std::unique_ptr<HttpBodySink>> WholeSink(const HttpRequest& request) {
     auto sink = std::make_unique<UploadBodySink>();
-    sink->caller = Caller(request);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return Done(std::move(sink), request);
+    }
+    sink->caller = std::move(*caller);
     AssignSecret(*sink);
     CreateUploadRequest create;
     create.kind = UploadKind::kWhole;
@@ -532,7 +574,7 @@ class UploadPlugin final : public ServicePlugin {
             return Status::Ok();
           },
           [raw](std::string_view bytes) { return raw->writer->Write(bytes); });
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     create.filename = std::string(request.Query("filename"));
     if (create.filename.empty()) create.filename = std::string(request.Header("X-Filename"));
@@ -548,14 +590,8 @@ class UploadPlugin final : public ServicePlugin {
         first.content_length = *length;
       }
     }
-    Result<std::unique_ptr<UploadWriter>> writer =
-        uploader_->BeginUpload(create, sink->caller, first);
-    if (!writer.ok()) {
-      sink->Refuse(writer.status());
-    } else {
-      sink->writer = std::move(*writer);
-    }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    sink->Accept(uploader_->BeginUpload(create, sink->caller, first));
+    return Done(std::move(sink), request);
   }
 
   HttpResponse WholeUpload(HttpRequest& request) {
@@ -583,7 +619,12 @@ class UploadPlugin final : public ServicePlugin {
   Result<std::unique_ptr<HttpBodySink>> ChunkSink(const HttpRequest& request) {
     auto sink = std::make_unique<UploadBodySink>();
     sink->has_body = HasBody(request);
-    sink->caller = Caller(request);
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) {
+      sink->Refuse(caller.status());
+      return Done(std::move(sink), request);
+    }
+    sink->caller = std::move(*caller);
     const std::string_view init = request.Query("init");
     sink->chunk_init = init == "1" || init == "true";
     const bool creating = sink->chunk_init || !request.HasQuery("upload_id");
@@ -594,14 +635,14 @@ class UploadPlugin final : public ServicePlugin {
       Result<uint64_t> size = QueryNumber(request, "size");
       if (!size.ok()) {
         sink->Refuse(Status::InvalidArgument("size (the file's total bytes) is required"));
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       create.length = *size;
       if (request.HasQuery("chunk_size")) {
         Result<uint64_t> chunk_size = QueryNumber(request, "chunk_size");
         if (!chunk_size.ok()) {
           sink->Refuse(chunk_size.status());
-          return std::unique_ptr<HttpBodySink>(std::move(sink));
+          return Done(std::move(sink), request);
         }
         create.chunk_size = *chunk_size;
       }
@@ -612,35 +653,24 @@ class UploadPlugin final : public ServicePlugin {
       if (sink->chunk_init) {
         if (sink->has_body) sink->Refuse(Status::InvalidArgument("init takes no body"));
         sink->create = std::move(create);
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
       Result<AppendRequest> append = ChunkAppend(request);
       if (!append.ok()) {
         sink->Refuse(append.status());
-        return std::unique_ptr<HttpBodySink>(std::move(sink));
+        return Done(std::move(sink), request);
       }
-      Result<std::unique_ptr<UploadWriter>> writer =
-          uploader_->BeginUpload(create, sink->caller, *append);
-      if (!writer.ok()) {
-        sink->Refuse(writer.status());
-      } else {
-        sink->writer = std::move(*writer);
-      }
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      sink->Accept(uploader_->BeginUpload(create, sink->caller, *append));
+      return Done(std::move(sink), request);
     }
     Result<AppendRequest> append = ChunkAppend(request);
     if (!append.ok()) {
       sink->Refuse(append.status());
-      return std::unique_ptr<HttpBodySink>(std::move(sink));
+      return Done(std::move(sink), request);
     }
     append->upload_id = std::string(request.Query("upload_id"));
-    Result<std::unique_ptr<UploadWriter>> writer = uploader_->OpenAppend(*append, sink->caller);
-    if (!writer.ok()) {
-      sink->Refuse(writer.status());
-    } else {
-      sink->writer = std::move(*writer);
-    }
-    return std::unique_ptr<HttpBodySink>(std::move(sink));
+    sink->Accept(uploader_->OpenAppend(*append, sink->caller));
+    return Done(std::move(sink), request);
   }
 
   static Result<AppendRequest> ChunkAppend(const HttpRequest& request) {
@@ -716,7 +746,9 @@ class UploadPlugin final : public ServicePlugin {
     if (complete.upload_id.empty()) {
       return UploadError(Status::InvalidArgument("upload_id is required"));
     }
-    Result<UploadInfo> info = uploader_->Complete(complete, Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) return UploadError(caller.status());
+    Result<UploadInfo> info = uploader_->Complete(complete, *caller);
     if (!info.ok()) return UploadError(info.status());
     return HttpResponse::Json(200, Dump(InfoJson(*info)));
   }
@@ -725,13 +757,17 @@ class UploadPlugin final : public ServicePlugin {
   HttpResponse StatusOf(HttpRequest& request) {
     const std::string_view id = request.Query("upload_id");
     if (id.empty()) return UploadError(Status::InvalidArgument("upload_id is required"));
-    Result<UploadInfo> info = uploader_->GetUpload(id, Caller(request));
+    Result<UploadCaller> caller = Caller(request);
+    if (!caller.ok()) return UploadError(caller.status());
+    Result<UploadInfo> info = uploader_->GetUpload(id, *caller);
     if (!info.ok()) return UploadError(info.status());
     return HttpResponse::Json(200, Dump(InfoJson(*info)));
   }
 
   std::unique_ptr<Uploader> uploader_;
-  OwnerResolver owner_resolver_;  // unset: uploads are bound to their secret
+  ServiceRegistry* services_ = nullptr;
+  // Null: uploads are bound to their secret. Set in Start(), read-only afterwards.
+  std::shared_ptr<UploadOwnerResolver> owner_resolver_;
 };
 
 }  // namespace
