@@ -25,17 +25,17 @@ std::string_view JobStateName(JobState state);
 struct TranscodeJob {
   std::string id;
   std::string content_id;
-  std::string source_key;      // object key of the source in the store
-  TranscoderOptions options;   // the effective options for this job
+  std::string source_key;     // object key of the source in the store
+  TranscoderOptions options;  // the effective options for this job
   JobState state = JobState::kQueued;
-  double progress = 0;         // percent
-  std::string error;           // why it failed
+  double progress = 0;  // percent
+  std::string error;    // why it failed
   int64_t created_unix_ms = 0;
   int64_t started_unix_ms = 0;
   int64_t finished_unix_ms = 0;
   int64_t frames_encoded = 0;
-  double duration_s = 0;       // of the media
-  std::string hls_key;         // object keys once published
+  double duration_s = 0;  // of the media
+  std::string hls_key;    // object keys once published
   std::string dash_key;
   std::string poster_key;
   CancelToken cancel;
@@ -44,7 +44,7 @@ struct TranscodeJob {
 struct TranscodeMetrics {
   std::map<std::string, int64_t> jobs_by_state;
   int64_t frames_encoded_total = 0;
-  int64_t finished_jobs = 0;     // completed ones, whose run times are below
+  int64_t finished_jobs = 0;  // completed ones, whose run times are below
   double run_seconds_total = 0;
   double run_seconds_max = 0;
   double media_seconds_total = 0;

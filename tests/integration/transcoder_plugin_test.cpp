@@ -71,10 +71,10 @@ struct Service {
                            const std::string& body = "") {
     TestHttpClient client(kernel->port());
     client.set_timeout(std::chrono::seconds(30));
-    return client.Exchange(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: " +
-                           std::to_string(body.size()) +
-                           "\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" +
-                           body);
+    return client.Exchange(
+        method + " " + target +
+        " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + body);
   }
 
   // Polls the job until it leaves queued/running (at most two minutes: a loaded CI machine).
@@ -118,10 +118,9 @@ struct Service {
 
 std::string Submit(Service& service, const std::string& content_id, const std::string& key,
                    const std::string& extra = "") {
-  const TestHttpResponse response =
-      service.Request("POST", "/api/v1/transcode/submit",
-                      R"({"content_id":")" + content_id + R"(","object_key":")" + key + "\"" +
-                          extra + "}");
+  const TestHttpResponse response = service.Request(
+      "POST", "/api/v1/transcode/submit",
+      R"({"content_id":")" + content_id + R"(","object_key":")" + key + "\"" + extra + "}");
   INFO(response.body);
   REQUIRE(response.status == 202);
   const json job = json::parse(response.body);
@@ -131,7 +130,8 @@ std::string Submit(Service& service, const std::string& content_id, const std::s
 
 }  // namespace
 
-TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP", "[transcoder][plugin]") {
+TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP",
+          "[transcoder][plugin]") {
   MediaTempDir data("sg-transcoder-plugin");
   const std::string objects = data / "objects";
   fs::create_directories(objects + "/uploads/c1");
@@ -154,9 +154,9 @@ TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP", "[tr
   CHECK(fs::exists(media + "/240p/index.m3u8"));
   CHECK(fs::exists(media + "/audio/init.mp4"));
   CHECK(fs::is_empty(data / "tmp/transcode"));  // staging cleaned up
-  CHECK(RunCommand("ffmpeg -nostdin -v error -i " + Quote(media + "/master.m3u8") +
-                   " -f null - 2>&1")
-            .exit_code == 0);
+  CHECK(
+      RunCommand("ffmpeg -nostdin -v error -i " + Quote(media + "/master.m3u8") + " -f null - 2>&1")
+          .exit_code == 0);
   const json completed = service.WaitEvent("transcode.completed", "c1");
   REQUIRE_FALSE(completed.is_null());
   CHECK(completed.at("job_id") == job_id);
@@ -189,19 +189,21 @@ TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP", "[tr
 
   // Hostile requests: precise 4xx.
   CHECK(service.Request("POST", "/api/v1/transcode/submit", "{not json").status == 400);
-  CHECK(service.Request("POST", "/api/v1/transcode/submit",
-                        R"({"content_id":"../x","object_key":"uploads/c1/source.mp4"})")
+  CHECK(service
+            .Request("POST", "/api/v1/transcode/submit",
+                     R"({"content_id":"../x","object_key":"uploads/c1/source.mp4"})")
             .status == 400);
-  CHECK(service.Request("POST", "/api/v1/transcode/submit",
-                        R"({"content_id":"x","object_key":"../etc/passwd"})")
+  CHECK(service
+            .Request("POST", "/api/v1/transcode/submit",
+                     R"({"content_id":"x","object_key":"../etc/passwd"})")
             .status == 400);
-  CHECK(service.Request("POST", "/api/v1/transcode/submit",
-                        R"({"content_id":"x","object_key":"a/b","options":{"ladder":"big"}})")
+  CHECK(service
+            .Request("POST", "/api/v1/transcode/submit",
+                     R"({"content_id":"x","object_key":"a/b","options":{"ladder":"big"}})")
             .status == 400);
   CHECK(service.Request("GET", "/api/v1/transcode/status?job_id=nope").status == 404);
   CHECK(service.Request("GET", "/api/v1/transcode/status").status == 400);
-  CHECK(service.Request("POST", "/api/v1/transcode/cancel", R"({"job_id":"nope"})").status ==
-        404);
+  CHECK(service.Request("POST", "/api/v1/transcode/cancel", R"({"job_id":"nope"})").status == 404);
   CHECK(service.Request("POST", "/api/v1/transcode/cancel", R"({"job_id":")" + job_id + "\"}")
             .status == 400);  // already completed
 
@@ -210,14 +212,15 @@ TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP", "[tr
   fs::copy_file(objects + "/uploads/c1/source.mp4", objects + "/uploads/c2/source.mp4");
   streamgate::Event upload;
   upload.type = "upload.completed";
-  upload.data = json{{"content_id", "c2"},
-                     {"object_key", "uploads/c2/source.mp4"},
-                     {"size", 1},
-                     {"sha256", ""},
-                     {"owner", "0xabc"},
-                     {"filename", "source.mp4"},
-                     {"content_type", "video/mp4"}}
-                    .dump();
+  upload.data = json{
+      {"content_id", "c2"},
+      {"object_key", "uploads/c2/source.mp4"},
+      {"size", 1},
+      {"sha256", ""},
+      {"owner", "0xabc"},
+      {"filename", "source.mp4"},
+      {"content_type",
+       "video/mp4"}}.dump();
   REQUIRE(service.kernel->events().Publish(upload).ok());
   const json from_upload = service.WaitEvent("transcode.completed", "c2");
   REQUIRE_FALSE(from_upload.is_null());
@@ -257,8 +260,8 @@ TEST_CASE("Transcoder plugin: cancelling queued and running jobs leaves nothing"
   // Wait until the first job is running with output on disk, then cancel it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   while (std::chrono::steady_clock::now() < deadline) {
-    const json job = json::parse(
-        service.Request("GET", "/api/v1/transcode/status?job_id=" + running_id).body);
+    const json job =
+        json::parse(service.Request("GET", "/api/v1/transcode/status?job_id=" + running_id).body);
     if (job.at("state") == "running" && job.at("progress").get<double>() > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

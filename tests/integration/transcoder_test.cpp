@@ -4,6 +4,8 @@
 // ffprobe as the oracles: every rendition decodes, durations match, key frames open every
 // segment at the same time in every rendition, playlists obey RFC 8216, the MPD reads back,
 // and hostile input fails cleanly.
+#include "streamgate/transcoder.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -14,7 +16,6 @@
 
 #include "media_test_util.h"
 #include "streamgate/packager.h"
-#include "streamgate/transcoder.h"
 
 namespace fs = std::filesystem;
 using streamgate::testing::ClipSpec;
@@ -123,14 +124,15 @@ std::vector<FrameInfo> DecodeRendition(const std::string& directory,
   std::string bytes = ReadFileBytes(directory + "/init.mp4");
   for (const std::string& segment : segments) bytes += ReadFileBytes(directory + "/" + segment);
   WriteFileBytes(scratch, bytes);
-  const auto frames = Ffprobe("-select_streams v -show_frames -show_entries "
-                              "frame=pts_time,best_effort_timestamp_time,key_frame " +
-                              Quote(scratch));
+  const auto frames = Ffprobe(
+      "-select_streams v -show_frames -show_entries "
+      "frame=pts_time,best_effort_timestamp_time,key_frame " +
+      Quote(scratch));
   std::vector<FrameInfo> out;
   for (const auto& frame : frames.at("frames")) {
     FrameInfo info;
-    const auto& time = frame.contains("pts_time") ? frame.at("pts_time")
-                                                  : frame.at("best_effort_timestamp_time");
+    const auto& time =
+        frame.contains("pts_time") ? frame.at("pts_time") : frame.at("best_effort_timestamp_time");
     info.pts = std::stod(time.get<std::string>());
     info.key = frame.at("key_frame").get<int>() == 1;
     out.push_back(info);
@@ -314,8 +316,7 @@ TEST_CASE("Transcoder: no audio, source smaller than every rung", "[transcoder]"
   CHECK(playlist.uris.size() == 3);
   const auto frames = DecodeRendition(out + "/240p", playlist.uris, temp / "all.mp4");
   CHECK(frames.size() == 45);
-  CHECK(RunCommand("ffmpeg -nostdin -v error -i " + Quote(out + "/master.m3u8") +
-                   " -f null - 2>&1")
+  CHECK(RunCommand("ffmpeg -nostdin -v error -i " + Quote(out + "/master.m3u8") + " -f null - 2>&1")
             .exit_code == 0);
 }
 
@@ -387,13 +388,11 @@ TEST_CASE("Transcoder: hostile input fails with a reason and leaves nothing", "[
     // Y4M headers claiming absurd sizes, followed by a few bytes of "frame". libavformat itself
     // refuses 100000x100000; 16000x16000 passes its check and must be stopped by ours before
     // any frame buffer is allocated.
-    WriteFileBytes(temp / "huge.y4m",
-                   "YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
-                       std::string(64, '\x10'));
+    WriteFileBytes(temp / "huge.y4m", "YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
+                                          std::string(64, '\x10'));
     CHECK(run(temp / "huge.y4m").code() == streamgate::StatusCode::kInvalidArgument);
-    WriteFileBytes(temp / "big.y4m",
-                   "YUV4MPEG2 W16000 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
-                       std::string(64, '\x10'));
+    WriteFileBytes(temp / "big.y4m", "YUV4MPEG2 W16000 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
+                                         std::string(64, '\x10'));
     const auto status = run(temp / "big.y4m");
     CHECK(status.code() == streamgate::StatusCode::kInvalidArgument);
     CHECK_THAT(status.message(), Catch::Contains("16000x16000 exceed the limit"));
@@ -408,8 +407,7 @@ TEST_CASE("Transcoder: hostile input fails with a reason and leaves nothing", "[
   }
 }
 
-TEST_CASE("Transcoder: cancellation stops the work and removes partial output",
-          "[transcoder]") {
+TEST_CASE("Transcoder: cancellation stops the work and removes partial output", "[transcoder]") {
   MediaTempDir temp("sg-transcode");
   const std::string source = temp / "long.mp4";
   MakeClip(source, ClipSpec{320, 240, 15, 8, true});

@@ -96,8 +96,8 @@ class TranscoderPlugin final : public ServicePlugin {
     STREAMGATE_RETURN_IF_ERROR(router.Add(HttpMethod::kGet, "/api/v1/transcode/metrics",
                                           [this](HttpRequest&) { return HandleMetrics(); }));
     if (settings_.on_upload) {
-      subscription_ = events_->Subscribe("upload.completed",
-                                         [this](const Event& event) { OnUpload(event); });
+      subscription_ =
+          events_->Subscribe("upload.completed", [this](const Event& event) { OnUpload(event); });
     }
     return Status::Ok();
   }
@@ -298,8 +298,9 @@ class TranscoderPlugin final : public ServicePlugin {
       const bool cancelled = result.status().code() == StatusCode::kCancelled;
       const std::string reason = result.status().message();
       jobs_.Finish(job.id, cancelled ? JobState::kCancelled : JobState::kFailed, reason, nullptr);
-      Logger("transcoder")->warn("transcode {} of {} {}: {}", job.id, job.content_id,
-                  cancelled ? "cancelled" : "failed", reason);
+      Logger("transcoder")
+          ->warn("transcode {} of {} {}: {}", job.id, job.content_id,
+                 cancelled ? "cancelled" : "failed", reason);
       PublishEvent("transcode.failed", json{{"content_id", job.content_id},
                                             {"job_id", job.id},
                                             {"reason", cancelled ? "cancelled" : reason}});
@@ -331,8 +332,9 @@ class TranscoderPlugin final : public ServicePlugin {
                             {"bandwidth", rendition.peak_bandwidth + audio_bandwidth},
                             {"codecs", rendition.codecs + audio_codecs}});
     }
-    Logger("transcoder")->info("transcode {} of {} completed: {} renditions, {:.1f} s of media in {:.1f} s",
-                job.id, job.content_id, renditions.size(), media.duration_s, result->elapsed_s);
+    Logger("transcoder")
+        ->info("transcode {} of {} completed: {} renditions, {:.1f} s of media in {:.1f} s", job.id,
+               job.content_id, renditions.size(), media.duration_s, result->elapsed_s);
     PublishEvent("transcode.completed", json{{"content_id", job.content_id},
                                              {"job_id", job.id},
                                              {"duration_s", media.duration_s},
@@ -357,8 +359,9 @@ class TranscoderPlugin final : public ServicePlugin {
       const std::string key = data.at("object_key").get<std::string>();
       Result<TranscodeJob> job = Submit(content_id, key, nullptr);
       if (!job.ok()) {
-        Logger("transcoder")->warn("upload.completed for {} not transcoded: {}", content_id,
-                    job.status().ToString());
+        Logger("transcoder")
+            ->warn("upload.completed for {} not transcoded: {}", content_id,
+                   job.status().ToString());
       }
     } catch (const json::exception& error) {
       Logger("transcoder")->warn("malformed upload.completed event: {}", error.what());
@@ -372,7 +375,8 @@ class TranscoderPlugin final : public ServicePlugin {
     } catch (const json::exception&) {
       return HttpResponse::Error(Status::InvalidArgument("the body is not JSON"));
     }
-    if (!body.is_object()) return HttpResponse::Error(Status::InvalidArgument("expected an object"));
+    if (!body.is_object())
+      return HttpResponse::Error(Status::InvalidArgument("expected an object"));
     const auto text = [&body](const char* name) -> std::string {
       const auto it = body.find(name);
       return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
