@@ -278,6 +278,8 @@ Status Pipeline::DrainVideo(bool flush) {
   for (std::size_t i = 0; i < videos_.size(); ++i) {
     VideoRendition& rendition = videos_[i];
     auto sink = [&rendition, this](AVPacket* packet) -> Status {
+      // Also checked here so that draining the encoders at the end stays cancellable.
+      if (request_.cancel.cancelled()) return Status::Cancelled("transcode cancelled");
       packet->pts += video_offset_;
       packet->dts += video_offset_;
       // libx264 leaves durations unset; the segment end needs them.
