@@ -345,6 +345,17 @@ TEST_CASE("Transcoder: rotated phone clip comes out upright without a rotation f
   CHECK(stream.at("width").get<int>() == 136);
   CHECK(stream.at("height").get<int>() == 240);
   CHECK_FALSE(stream.contains("side_data_list"));  // no display matrix left
+  // Turned the same way as ffmpeg's own autorotate: our first frame against ffmpeg's.
+  WriteFileBytes(temp / "ours.mp4", ReadFileBytes(out + "/240p/init.mp4") +
+                                        ReadFileBytes(out + "/240p/seg_00001.m4s"));
+  REQUIRE(RunCommand("ffmpeg -nostdin -v error -y -i " + Quote(source) +
+                     " -vf scale=136:240 -frames:v 1 " + Quote(temp / "ref.png") + " 2>&1")
+              .exit_code == 0);
+  const auto psnr = RunCommand("ffmpeg -nostdin -i " + Quote(temp / "ours.mp4") + " -i " +
+                               Quote(temp / "ref.png") + " -frames:v 1 -lavfi psnr -f null - 2>&1");
+  const std::size_t at = psnr.output.find("average:");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(psnr.output.substr(at + 8)) > 20.0);  // the wrong turn scores about 1
   const auto poster = Ffprobe("-show_streams " + Quote(out + "/poster.jpg"));
   CHECK(poster.at("streams").at(0).at("height").get<int>() >
         poster.at("streams").at(0).at("width").get<int>());
