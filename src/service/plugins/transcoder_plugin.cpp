@@ -187,12 +187,13 @@ class TranscoderPlugin final : public ServicePlugin {
       }
       runtime_->Post([this, job = std::move(*job)]() mutable {
         Run(job);
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          --active_;
-        }
-        idle_.notify_all();
+        // Start the next job while this one still counts as active, and notify under the lock:
+        // once active_ drops to zero Stop() may return and the plugin be destroyed, so nothing
+        // here touches `this` after the lock is released.
         Pump();
+        std::lock_guard<std::mutex> lock(mutex_);
+        --active_;
+        idle_.notify_all();
       });
     }
   }
