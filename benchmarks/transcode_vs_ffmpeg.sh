@@ -8,7 +8,8 @@
 # Prints wall-clock seconds and the ratios a/b and a/c. Targets: a/b <= 1.05, a/c <= 0.70.
 #
 #   benchmarks/transcode_vs_ffmpeg.sh BUILD_DIR
-#   DURATION=30 SIZE=1920x1080 FPS=30 PRESET=veryfast SEGMENT=4 ROUNDS=1 benchmarks/transcode_vs_ffmpeg.sh build
+#   DURATION=30 SIZE=1920x1080 FPS=30 PRESET=veryfast SEGMENT=4 ROUNDS=1 ORDER='a b c' \
+#     benchmarks/transcode_vs_ffmpeg.sh build
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: benchmarks/transcode_vs_ffmpeg.sh BUILD_DIR}
@@ -99,13 +100,18 @@ time_of() { # FUNCTION → seconds
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 
 declare -a TA TB TC
+# ORDER: the order of the three runs in each round ("a b c"); rotate it to expose drift in
+# the machine's load.
+ORDER=${ORDER:-a b c}
 for round in $(seq 1 "$ROUNDS"); do
-  echo "round $round: (a) streamgate..."
-  TA+=("$(time_of run_a)")
-  echo "round $round: (b) ffmpeg split graph..."
-  TB+=("$(time_of run_b)")
-  echo "round $round: (c) ffmpeg per rung..."
-  TC+=("$(time_of run_c)")
+  for which in $ORDER; do
+    echo "round $round: ($which)..."
+    case $which in
+      a) TA+=("$(time_of run_a)") ;;
+      b) TB+=("$(time_of run_b)") ;;
+      c) TC+=("$(time_of run_c)") ;;
+    esac
+  done
 done
 A=$(printf '%s\n' "${TA[@]}" | median)
 B=$(printf '%s\n' "${TB[@]}" | median)
