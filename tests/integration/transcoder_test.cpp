@@ -395,6 +395,17 @@ TEST_CASE("Transcoder: hostile input fails with a reason and leaves nothing", "[
     const auto status = run(temp / "cut.mp4");
     CHECK(status.code() == streamgate::StatusCode::kInvalidArgument);
   }
+  SECTION("truncated with the index first (faststart)") {
+    REQUIRE(RunCommand("ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=15:"
+                       "duration=3 -c:v libx264 -preset ultrafast -movflags +faststart " +
+                       Quote(temp / "fast.mp4") + " 2>&1")
+                .exit_code == 0);
+    const std::string bytes = ReadFileBytes(temp / "fast.mp4");
+    WriteFileBytes(temp / "fast_cut.mp4", bytes.substr(0, bytes.size() / 2));
+    const auto status = run(temp / "fast_cut.mp4");
+    CHECK(status.code() == streamgate::StatusCode::kInvalidArgument);
+    CHECK_THAT(status.message(), Catch::Contains("the input"));
+  }
   SECTION("huge declared dimensions") {
     // Y4M headers claiming absurd sizes, followed by a few bytes of "frame". libavformat itself
     // refuses 100000x100000; 16000x16000 passes its check and must be stopped by ours before
