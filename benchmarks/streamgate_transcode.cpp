@@ -57,10 +57,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", result.status().ToString().c_str());
     return 1;
   }
-  std::printf("renditions=%zu frames_decoded=%lld frames_encoded=%lld duration_s=%.3f "
-              "elapsed_s=%.3f\n",
-              result->media.renditions.size(), static_cast<long long>(result->frames_decoded),
-              static_cast<long long>(result->frames_encoded), result->media.duration_s,
-              result->elapsed_s);
+  std::printf(
+      "renditions=%zu frames_decoded=%lld frames_encoded=%lld duration_s=%.3f "
+      "elapsed_s=%.3f\n",
+      result->media.renditions.size(), static_cast<long long>(result->frames_decoded),
+      static_cast<long long>(result->frames_encoded), result->media.duration_s, result->elapsed_s);
   return 0;
 }

@@ -41,31 +41,31 @@ struct PackagerOptions {
 };
 
 struct PackagedSegment {
-  std::string uri;            // relative to the rendition's directory: "seg_00001.m4s"
-  int64_t start = 0;          // presentation time of its first sample, in `timescale` units
-  int64_t duration = 0;       // in `timescale` units
-  double duration_s = 0;      // duration / timescale
-  uint64_t bytes = 0;         // size of the file as stored (encrypted size with AES-128)
-  std::string iv_hex;         // "0x…" 32 hex digits when encrypted; empty otherwise
+  std::string uri;        // relative to the rendition's directory: "seg_00001.m4s"
+  int64_t start = 0;      // presentation time of its first sample, in `timescale` units
+  int64_t duration = 0;   // in `timescale` units
+  double duration_s = 0;  // duration / timescale
+  uint64_t bytes = 0;     // size of the file as stored (encrypted size with AES-128)
+  std::string iv_hex;     // "0x…" 32 hex digits when encrypted; empty otherwise
 };
 
 enum class RenditionKind { kVideo, kAudio };
 
 struct PackagedRendition {
-  std::string name;           // "720p", "audio": also its directory name
+  std::string name;  // "720p", "audio": also its directory name
   RenditionKind kind = RenditionKind::kVideo;
-  std::string codecs;         // RFC 6381: "avc1.64001f" or "mp4a.40.2"
-  int width = 0;              // video only
+  std::string codecs;  // RFC 6381: "avc1.64001f" or "mp4a.40.2"
+  int width = 0;       // video only
   int height = 0;
   double frame_rate = 0;
-  int sample_rate = 0;        // audio only
+  int sample_rate = 0;  // audio only
   int channels = 0;
   int64_t peak_bandwidth = 0;     // bits/s: the largest segment bit rate
   int64_t average_bandwidth = 0;  // bits/s: all segments' bytes over their duration
   int64_t timescale = 0;          // of the track in the fMP4 files
   std::string init_uri = "init.mp4";
-  std::string playlist_uri;       // relative to the item: "720p/index.m3u8"
-  std::string key_uri;            // relative to the media playlist; empty when clear
+  std::string playlist_uri;  // relative to the item: "720p/index.m3u8"
+  std::string key_uri;       // relative to the media playlist; empty when clear
   std::vector<PackagedSegment> segments;
 };
 

@@ -24,9 +24,9 @@
 namespace streamgate {
 
 struct LadderRung {
-  std::string name;       // directory and rendition name; "" means "<height>p"
-  int height = 0;         // output height; the width follows the source aspect ratio (even)
-  int video_kbps = 0;     // target bit rate (bitrate mode) or the cap (CRF mode)
+  std::string name;    // directory and rendition name; "" means "<height>p"
+  int height = 0;      // output height; the width follows the source aspect ratio (even)
+  int video_kbps = 0;  // target bit rate (bitrate mode) or the cap (CRF mode)
 };
 
 // 1080p 5000, 720p 3000, 480p 1200, 360p 800.
@@ -39,13 +39,13 @@ struct TranscoderOptions {
   // Rungs above the source height are dropped; when the source is smaller than every rung, one
   // rung at the source size is produced. Never upscales.
   std::vector<LadderRung> ladder = DefaultLadder();
-  PackagerOptions packager;             // segment length, AES-128, DASH
-  std::string preset = "veryfast";      // x264 preset
-  std::string tune;                     // x264 tune ("" for none)
+  PackagerOptions packager;         // segment length, AES-128, DASH
+  std::string preset = "veryfast";  // x264 preset
+  std::string tune;                 // x264 tune ("" for none)
   // 0: average bit rate = the rung's kbps. 1..51: constant quality, capped by the rung's kbps.
   int crf = 0;
-  double maxrate_factor = 1.10;         // VBV max rate = factor × rung kbps
-  double bufsize_factor = 2.0;          // VBV buffer = factor × rung kbps
+  double maxrate_factor = 1.10;  // VBV max rate = factor × rung kbps
+  double bufsize_factor = 2.0;   // VBV buffer = factor × rung kbps
   // Frames per GOP; 0 means one GOP per segment. Key frames are forced (IDR, closed GOP) at
   // every segment boundary in every rendition whatever this is.
   int gop_frames = 0;
@@ -59,7 +59,7 @@ struct TranscoderOptions {
   int decoder_threads = 0;
   int filter_threads = 0;
   bool poster = true;
-  int poster_width = 640;               // poster JPEG width (never upscaled)
+  int poster_width = 640;  // poster JPEG width (never upscaled)
   // Hostile-input bounds: larger declared video is rejected before any frame is decoded.
   int max_width = 8192;
   int max_height = 8192;
@@ -93,7 +93,7 @@ class CancelToken {
 using TranscodeProgress = std::function<void(double percent)>;
 
 struct TranscodeRequest {
-  std::string input_path;   // a file (or any URL libavformat opens)
+  std::string input_path;  // a file (or any URL libavformat opens)
   // Created by the transcode; must not exist yet. Removed again when the transcode fails or is
   // cancelled, so nothing half-written is ever left behind.
   std::string output_dir;
@@ -102,14 +102,14 @@ struct TranscodeRequest {
 };
 
 struct TranscodeResult {
-  PackagedMedia media;          // also written to <output_dir>/package.json
+  PackagedMedia media;  // also written to <output_dir>/package.json
   double source_duration_s = 0;
-  int source_width = 0;         // as displayed (after rotation)
+  int source_width = 0;  // as displayed (after rotation)
   int source_height = 0;
-  int rotation_degrees = 0;     // applied to make the picture upright (0, 90, 180, 270)
+  int rotation_degrees = 0;  // applied to make the picture upright (0, 90, 180, 270)
   bool has_audio = false;
   int64_t frames_decoded = 0;
-  int64_t frames_encoded = 0;   // summed over renditions
+  int64_t frames_encoded = 0;  // summed over renditions
   double elapsed_s = 0;
 };
 

@@ -29,9 +29,9 @@ Result<std::unique_ptr<AudioResampler>> AudioResampler::Create(const AVFrame& fi
   AVChannelLayout out_layout{};
   av_channel_layout_copy(&out_layout, &encoder.ch_layout);
   SwrContext* swr = nullptr;
-  int rc = swr_alloc_set_opts2(&swr, &out_layout, encoder.sample_fmt, encoder.sample_rate,
-                               &in_layout, static_cast<AVSampleFormat>(first.format),
-                               first.sample_rate, 0, nullptr);
+  int rc =
+      swr_alloc_set_opts2(&swr, &out_layout, encoder.sample_fmt, encoder.sample_rate, &in_layout,
+                          static_cast<AVSampleFormat>(first.format), first.sample_rate, 0, nullptr);
   av_channel_layout_uninit(&in_layout);
   av_channel_layout_uninit(&out_layout);
   if (rc < 0) return AvStatus(rc, "audio resampler");

@@ -81,8 +81,8 @@ Result<std::unique_ptr<CmafSegmenter>> CmafSegmenter::Open(
   AVDictionary* options = nullptr;
   // frag_custom: we decide where fragments end (one per segment); empty_moov: init.mp4 carries
   // no samples; default_base_moof: self-contained fragments (CMAF); cmaf: cmfc brand.
-  av_dict_set(&options, "movflags",
-              "+frag_custom+empty_moov+default_base_moof+cmaf+skip_trailer", 0);
+  av_dict_set(&options, "movflags", "+frag_custom+empty_moov+default_base_moof+cmaf+skip_trailer",
+              0);
   rc = avformat_write_header(self->format_, &options);
   av_dict_free(&options);
   if (rc < 0) return AvStatus(rc, "mp4 header");
@@ -100,8 +100,7 @@ Status CmafSegmenter::FlushToFile(const std::string& name, bool encrypt) {
   uint64_t bytes = buffer_.size();
   if (encrypt && aes_key_) {
     STREAMGATE_ASSIGN_OR_RETURN(const AesBlock iv, RandomAesBlock());
-    STREAMGATE_ASSIGN_OR_RETURN(const std::string cipher,
-                                Aes128CbcEncrypt(buffer_, *aes_key_, iv));
+    STREAMGATE_ASSIGN_OR_RETURN(const std::string cipher, Aes128CbcEncrypt(buffer_, *aes_key_, iv));
     STREAMGATE_RETURN_IF_ERROR(WriteFile(path, cipher));
     bytes = cipher.size();
     iv_hex = IvToHex(iv);

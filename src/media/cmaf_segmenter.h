@@ -27,8 +27,7 @@ class CmafSegmenter {
   // given in `time_base`; `origin` (in time_base) is time zero of the segment grid.
   static Result<std::unique_ptr<CmafSegmenter>> Open(
       const std::string& directory, const AVCodecContext& encoder, AVRational time_base,
-      int64_t origin, double segment_seconds,
-      std::optional<std::array<uint8_t, 16>> aes_key);
+      int64_t origin, double segment_seconds, std::optional<std::array<uint8_t, 16>> aes_key);
   ~CmafSegmenter();
   CmafSegmenter(const CmafSegmenter&) = delete;
   CmafSegmenter& operator=(const CmafSegmenter&) = delete;
@@ -50,8 +49,8 @@ class CmafSegmenter {
   std::string directory_;
   AVFormatContext* format_ = nullptr;
   AVIOContext* io_ = nullptr;
-  std::string buffer_;  // bytes the muxer wrote since the last file was cut
-  AVRational time_base_{1, 1};    // of incoming packets
+  std::string buffer_;          // bytes the muxer wrote since the last file was cut
+  AVRational time_base_{1, 1};  // of incoming packets
   AVRational muxer_time_base_{1, 1};
   int64_t timescale_ = 0;
   int64_t origin_ = 0;
@@ -60,8 +59,8 @@ class CmafSegmenter {
   std::vector<PackagedSegment> segments_;
   bool segment_open_ = false;
   int next_boundary_ = 1;  // the next grid line a key frame cuts at (the first packet opens one)
-  int64_t segment_start_ = 0;    // pts (time_base) of the open segment's first packet
-  int64_t segment_end_ = 0;      // largest pts + duration seen in it
+  int64_t segment_start_ = 0;  // pts (time_base) of the open segment's first packet
+  int64_t segment_end_ = 0;    // largest pts + duration seen in it
 };
 
 }  // namespace streamgate::internal

@@ -53,12 +53,11 @@ std::string IsoDuration(double seconds) {
 
 std::string SegmentTemplate(const PackagedRendition& rendition, std::string_view token_query) {
   const std::string base = rendition.name + "/";
-  const std::string media =
-      AppendQuery(base + "seg_$Number%05d$.m4s", TemplateEscape(token_query));
+  const std::string media = AppendQuery(base + "seg_$Number%05d$.m4s", TemplateEscape(token_query));
   const std::string init = AppendQuery(base + rendition.init_uri, TemplateEscape(token_query));
   std::string out = "    <SegmentTemplate timescale=\"" + std::to_string(rendition.timescale) +
-                    "\" startNumber=\"1\" initialization=\"" + XmlEscape(init) +
-                    "\" media=\"" + XmlEscape(media) + "\">\n     <SegmentTimeline>\n";
+                    "\" startNumber=\"1\" initialization=\"" + XmlEscape(init) + "\" media=\"" +
+                    XmlEscape(media) + "\">\n     <SegmentTimeline>\n";
   const auto& segments = rendition.segments;
   for (std::size_t i = 0; i < segments.size();) {
     std::size_t repeat = 0;
@@ -102,10 +101,9 @@ std::string RenderDashMpd(const PackagedMedia& media, std::string_view token_que
     while (frame_rate.back() == '0') frame_rate.pop_back();
     if (frame_rate.back() == '.') frame_rate.pop_back();
     out += "   <Representation id=\"" + XmlEscape(rendition.name) + "\" bandwidth=\"" +
-           std::to_string(rendition.peak_bandwidth) + "\" codecs=\"" +
-           XmlEscape(rendition.codecs) + "\" width=\"" + std::to_string(rendition.width) +
-           "\" height=\"" + std::to_string(rendition.height) + "\" frameRate=\"" + frame_rate +
-           "\" sar=\"1:1\">\n";
+           std::to_string(rendition.peak_bandwidth) + "\" codecs=\"" + XmlEscape(rendition.codecs) +
+           "\" width=\"" + std::to_string(rendition.width) + "\" height=\"" +
+           std::to_string(rendition.height) + "\" frameRate=\"" + frame_rate + "\" sar=\"1:1\">\n";
     out += SegmentTemplate(rendition, token_query);
     out += "   </Representation>\n";
   }
@@ -116,9 +114,8 @@ std::string RenderDashMpd(const PackagedMedia& media, std::string_view token_que
         "  <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\" "
         "segmentAlignment=\"true\" startWithSAP=\"1\">\n";
     out += "   <Representation id=\"" + XmlEscape(rendition.name) + "\" bandwidth=\"" +
-           std::to_string(rendition.peak_bandwidth) + "\" codecs=\"" +
-           XmlEscape(rendition.codecs) + "\" audioSamplingRate=\"" +
-           std::to_string(rendition.sample_rate) + "\">\n";
+           std::to_string(rendition.peak_bandwidth) + "\" codecs=\"" + XmlEscape(rendition.codecs) +
+           "\" audioSamplingRate=\"" + std::to_string(rendition.sample_rate) + "\">\n";
     out +=
         "    <AudioChannelConfiguration "
         "schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"" +

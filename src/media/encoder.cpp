@@ -27,8 +27,8 @@ Result<CodecContextPtr> OpenVideoEncoder(const VideoEncoderSettings& settings) {
   // fMP4 needs SPS/PPS in the init segment (avcC), not in-band.
   context->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   const int64_t bps = int64_t{settings.kbps} * 1000;
-  context->rc_max_rate = static_cast<int64_t>(std::llround(static_cast<double>(bps) *
-                                                           settings.maxrate_factor));
+  context->rc_max_rate =
+      static_cast<int64_t>(std::llround(static_cast<double>(bps) * settings.maxrate_factor));
   context->rc_buffer_size =
       static_cast<int>(std::llround(static_cast<double>(bps) * settings.bufsize_factor));
   if (settings.crf > 0) {

@@ -21,7 +21,8 @@ Result<std::vector<LadderRung>> ParseLadder(std::string_view text) {
     int height = 0;
     int kbps = 0;
     const auto parse = [](std::string_view digits, int& value) {
-      const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      const auto [end, error] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), value);
       return error == std::errc() && end == digits.data() + digits.size() && !digits.empty();
     };
     if (colon == std::string_view::npos || !parse(item.substr(0, colon), height) ||

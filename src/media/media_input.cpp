@@ -48,8 +48,7 @@ AVStream* MediaInput::audio_stream() const {
 }
 
 Result<std::unique_ptr<MediaInput>> MediaInput::Open(const std::string& path,
-                                                     const InputLimits& limits,
-                                                     int decoder_threads,
+                                                     const InputLimits& limits, int decoder_threads,
                                                      std::function<bool()> interrupted) {
   std::unique_ptr<MediaInput> input(new MediaInput());
   input->limits_ = limits;
@@ -75,8 +74,7 @@ Result<std::unique_ptr<MediaInput>> MediaInput::Open(const std::string& path,
     if (rc == AVERROR_EXIT) return Status::Cancelled("cancelled while probing the input");
     return Status::InvalidArgument("cannot read stream information: " + AvErrorText(rc));
   }
-  input->video_index_ =
-      av_find_best_stream(input->format_, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  input->video_index_ = av_find_best_stream(input->format_, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (input->video_index_ < 0) return Status::InvalidArgument("the input has no video stream");
   AVStream* video = input->format_->streams[input->video_index_];
   // Attached pictures (cover art) are not video.
@@ -91,15 +89,14 @@ Result<std::unique_ptr<MediaInput>> MediaInput::Open(const std::string& path,
     return Status::InvalidArgument("the video stream declares no dimensions");
   }
   if (info.coded_width > limits.max_width || info.coded_height > limits.max_height) {
-    return Status::InvalidArgument(
-        "video dimensions " + std::to_string(info.coded_width) + "x" +
-        std::to_string(info.coded_height) + " exceed the limit of " +
-        std::to_string(limits.max_width) + "x" + std::to_string(limits.max_height));
+    return Status::InvalidArgument("video dimensions " + std::to_string(info.coded_width) + "x" +
+                                   std::to_string(info.coded_height) + " exceed the limit of " +
+                                   std::to_string(limits.max_width) + "x" +
+                                   std::to_string(limits.max_height));
   }
   info.rotation = RotationOf(video);
   info.frame_rate = av_guess_frame_rate(input->format_, video, nullptr);
-  if (info.frame_rate.num <= 0 || info.frame_rate.den <= 0 ||
-      av_q2d(info.frame_rate) > 240.0) {
+  if (info.frame_rate.num <= 0 || info.frame_rate.den <= 0 || av_q2d(info.frame_rate) > 240.0) {
     info.frame_rate = AVRational{25, 1};
   }
   if (input->format_->duration > 0) {
@@ -118,8 +115,8 @@ Result<std::unique_ptr<MediaInput>> MediaInput::Open(const std::string& path,
   STREAMGATE_RETURN_IF_ERROR(
       input->OpenDecoder(input->video_index_, decoder_threads, input->video_decoder_));
 
-  const int audio_index = av_find_best_stream(input->format_, AVMEDIA_TYPE_AUDIO, -1,
-                                              input->video_index_, nullptr, 0);
+  const int audio_index =
+      av_find_best_stream(input->format_, AVMEDIA_TYPE_AUDIO, -1, input->video_index_, nullptr, 0);
   if (audio_index >= 0) {
     input->audio_index_ = audio_index;
     // An undecodable audio track is dropped rather than failing the whole item.
@@ -205,7 +202,9 @@ Result<DecodedKind> MediaInput::Next(AVFrame* frame) {
       continue;
     }
     if (rc == AVERROR_EXIT) return Status::Cancelled("transcode cancelled");
-    if (rc < 0) return Status::InvalidArgument("cannot read the input (truncated or corrupt?): " + AvErrorText(rc));
+    if (rc < 0)
+      return Status::InvalidArgument("cannot read the input (truncated or corrupt?): " +
+                                     AvErrorText(rc));
     AVCodecContext* decoder = nullptr;
     if (packet_->stream_index == video_index_) decoder = video_decoder_.get();
     if (packet_->stream_index == audio_index_) decoder = audio_decoder_.get();

@@ -25,9 +25,9 @@ struct InputLimits {
 struct InputInfo {
   bool has_video = false;
   bool has_audio = false;
-  int coded_width = 0;   // before rotation
+  int coded_width = 0;  // before rotation
   int coded_height = 0;
-  int rotation = 0;      // clockwise degrees to turn the picture upright: 0, 90, 180 or 270
+  int rotation = 0;  // clockwise degrees to turn the picture upright: 0, 90, 180 or 270
   AVRational frame_rate{0, 1};
   double duration_s = 0;  // 0 when the container does not say
   double start_s = 0;     // the video stream's first timestamp, in seconds

@@ -43,8 +43,7 @@ Status WriteText(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-Result<const PackagedRendition*> FindRendition(const PackagedMedia& media,
-                                               std::string_view name) {
+Result<const PackagedRendition*> FindRendition(const PackagedMedia& media, std::string_view name) {
   for (const PackagedRendition& rendition : media.renditions) {
     if (rendition.name == name) return &rendition;
   }
@@ -141,8 +140,8 @@ Result<PackagedMedia> PackagedMediaFromJson(std::string_view text) {
 
 Status WritePlaylists(const PackagedMedia& media, const std::string& directory) {
   for (const PackagedRendition& rendition : media.renditions) {
-    STREAMGATE_RETURN_IF_ERROR(WriteText(directory + "/" + rendition.playlist_uri,
-                                         RenderHlsMedia(media, rendition)));
+    STREAMGATE_RETURN_IF_ERROR(
+        WriteText(directory + "/" + rendition.playlist_uri, RenderHlsMedia(media, rendition)));
   }
   if (media.has_dash) {
     STREAMGATE_RETURN_IF_ERROR(WriteText(directory + "/manifest.mpd", RenderDashMpd(media)));

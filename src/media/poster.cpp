@@ -35,8 +35,7 @@ Status WritePosterJpeg(const AVFrame& frame, int max_width, const std::string& p
   scaled->height = height;
   rc = av_frame_get_buffer(scaled.get(), 0);
   if (rc < 0) return AvStatus(rc, "poster frame");
-  sws_scale(sws.get(), frame.data, frame.linesize, 0, frame.height, scaled->data,
-            scaled->linesize);
+  sws_scale(sws.get(), frame.data, frame.linesize, 0, frame.height, scaled->data, scaled->linesize);
   scaled->pts = 0;
   scaled->quality = encoder->global_quality;
 

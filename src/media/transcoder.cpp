@@ -6,6 +6,8 @@
 // Then the Packager model, playlists, MPD and poster. Every timestamp is shifted by one common
 // offset so that no track starts with a negative decode time (B-frame reordering, AAC priming)
 // while audio and video keep their relative position.
+#include "streamgate/transcoder.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,7 +28,6 @@
 #include "media/media_input.h"
 #include "media/poster.h"
 #include "media/video_filter.h"
-#include "streamgate/transcoder.h"
 
 namespace streamgate {
 namespace {
@@ -135,7 +136,7 @@ class Pipeline {
   AVRational video_time_base_{1, 1};
   int64_t video_start_ = AV_NOPTS_VALUE;  // first video pts (stream time base)
   int64_t last_video_pts_ = AV_NOPTS_VALUE;
-  int64_t frame_ticks_ = 1;  // one frame in the video time base
+  int64_t frame_ticks_ = 1;   // one frame in the video time base
   int64_t video_offset_ = 0;  // common offset in the video time base
   CodecContextPtr audio_encoder_;
   std::unique_ptr<AudioResampler> resampler_;
@@ -167,14 +168,13 @@ Status Pipeline::Open() {
   // Time zero is the video stream's declared start, so audio decoded before the first video
   // frame (decoder delay) already has its place on the timeline.
   if (video->start_time != AV_NOPTS_VALUE) video_start_ = video->start_time;
-  frame_ticks_ = std::max<int64_t>(
-      1, av_rescale_q(1, av_inv_q(info.frame_rate), video_time_base_));
+  frame_ticks_ = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(info.frame_rate), video_time_base_));
 
   // Display size: sample aspect ratio applied, then quarter turns.
   AVRational sar = video->codecpar->sample_aspect_ratio;
   if (sar.num <= 0 || sar.den <= 0) sar = AVRational{1, 1};
-  int display_width = static_cast<int>(
-      std::lround(static_cast<double>(info.coded_width) * av_q2d(sar)));
+  int display_width =
+      static_cast<int>(std::lround(static_cast<double>(info.coded_width) * av_q2d(sar)));
   int display_height = info.coded_height;
   if (info.rotation == 90 || info.rotation == 270) std::swap(display_width, display_height);
   result_.source_width = display_width;
@@ -187,10 +187,11 @@ Status Pipeline::Open() {
   const std::vector<PlannedRung> plan =
       internal::PlanLadder(options_.ladder, display_width, display_height);
   const double fps = av_q2d(info.frame_rate);
-  const int gop = options_.gop_frames > 0
-                      ? options_.gop_frames
-                      : std::max(1, static_cast<int>(std::ceil(
-                                        options_.packager.segment_seconds * fps - 1e-6)));
+  const int gop =
+      options_.gop_frames > 0
+          ? options_.gop_frames
+          : std::max(1,
+                     static_cast<int>(std::ceil(options_.packager.segment_seconds * fps - 1e-6)));
   int64_t offset_us = 0;
   for (const PlannedRung& rung : plan) {
     internal::VideoEncoderSettings settings;
@@ -211,9 +212,9 @@ Status Pipeline::Open() {
     rendition.rung = rung;
     STREAMGATE_ASSIGN_OR_RETURN(rendition.encoder, internal::OpenVideoEncoder(settings));
     // Reordering delay: the first packets' decode times precede their presentation times.
-    offset_us = std::max(offset_us, av_rescale_q((rendition.encoder->has_b_frames + 1) *
-                                                     frame_ticks_,
-                                                 video_time_base_, kMicroseconds));
+    offset_us =
+        std::max(offset_us, av_rescale_q((rendition.encoder->has_b_frames + 1) * frame_ticks_,
+                                         video_time_base_, kMicroseconds));
     videos_.push_back(std::move(rendition));
   }
   if (info.has_audio) {
@@ -222,9 +223,9 @@ Status Pipeline::Open() {
         audio_encoder_,
         internal::OpenAudioEncoder(decoder->sample_rate, decoder->ch_layout.nb_channels,
                                    options_.audio_kbps));
-    offset_us = std::max(
-        offset_us, av_rescale_q(audio_encoder_->initial_padding + audio_encoder_->frame_size,
-                                audio_encoder_->time_base, kMicroseconds));
+    offset_us = std::max(offset_us,
+                         av_rescale_q(audio_encoder_->initial_padding + audio_encoder_->frame_size,
+                                      audio_encoder_->time_base, kMicroseconds));
   }
   video_offset_ = av_rescale_q(offset_us, kMicroseconds, video_time_base_);
 
@@ -244,11 +245,10 @@ Status Pipeline::Open() {
     if (packager.aes128) {
       STREAMGATE_ASSIGN_OR_RETURN(audio_key_, internal::RandomAesBlock());
     }
-    STREAMGATE_ASSIGN_OR_RETURN(
-        audio_segmenter_,
-        CmafSegmenter::Open(request_.output_dir + "/audio", *audio_encoder_,
-                            audio_encoder_->time_base, audio_offset_, packager.segment_seconds,
-                            audio_key_));
+    STREAMGATE_ASSIGN_OR_RETURN(audio_segmenter_,
+                                CmafSegmenter::Open(request_.output_dir + "/audio", *audio_encoder_,
+                                                    audio_encoder_->time_base, audio_offset_,
+                                                    packager.segment_seconds, audio_key_));
   }
   return Status::Ok();
 }
@@ -278,6 +278,8 @@ Status Pipeline::DrainVideo(bool flush) {
   for (std::size_t i = 0; i < videos_.size(); ++i) {
     VideoRendition& rendition = videos_[i];
     auto sink = [&rendition, this](AVPacket* packet) -> Status {
+      // Also checked here so that draining the encoders at the end stays cancellable.
+      if (request_.cancel.cancelled()) return Status::Cancelled("transcode cancelled");
       packet->pts += video_offset_;
       packet->dts += video_offset_;
       // libx264 leaves durations unset; the segment end needs them.
@@ -287,8 +289,7 @@ Status Pipeline::DrainVideo(bool flush) {
     while (true) {
       STREAMGATE_ASSIGN_OR_RETURN(const bool got, graph_->Pull(i, scaled_.get()));
       if (!got) break;
-      const double seconds =
-          static_cast<double>(scaled_->pts) * av_q2d(video_time_base_);
+      const double seconds = static_cast<double>(scaled_->pts) * av_q2d(video_time_base_);
       // The same decision in every rendition: an IDR at the first frame on or after each
       // multiple of the segment length (half a frame of slack for rounding).
       const double slack = 0.5 * static_cast<double>(frame_ticks_) * av_q2d(video_time_base_);
@@ -332,9 +333,9 @@ Status Pipeline::OnVideoFrame(AVFrame* frame) {
       targets.push_back({rendition.rung.width, rendition.rung.height});
     }
     STREAMGATE_ASSIGN_OR_RETURN(
-        graph_, VideoFilterGraph::Create(*frame, video_time_base_, input_->info().frame_rate,
-                                         input_->info().rotation, targets,
-                                         options_.filter_threads));
+        graph_,
+        VideoFilterGraph::Create(*frame, video_time_base_, input_->info().frame_rate,
+                                 input_->info().rotation, targets, options_.filter_threads));
   }
   STREAMGATE_RETURN_IF_ERROR(graph_->Push(frame));
   av_frame_unref(frame);
@@ -359,7 +360,8 @@ Status Pipeline::DrainAudio(bool flush) {
         internal::Encode(audio_encoder_.get(), audio_frame_.get(), packet_.get(), sink));
   }
   if (flush) {
-    STREAMGATE_RETURN_IF_ERROR(internal::Encode(audio_encoder_.get(), nullptr, packet_.get(), sink));
+    STREAMGATE_RETURN_IF_ERROR(
+        internal::Encode(audio_encoder_.get(), nullptr, packet_.get(), sink));
   }
   return Status::Ok();
 }
@@ -377,8 +379,7 @@ Status Pipeline::OnAudioFrame(AVFrame* frame) {
                              static_cast<double>(zero) * av_q2d(video_time_base_);
       start = std::max<int64_t>(0, std::llround(seconds * audio_encoder_->sample_rate));
     }
-    STREAMGATE_ASSIGN_OR_RETURN(resampler_,
-                                AudioResampler::Create(*frame, *audio_encoder_, start));
+    STREAMGATE_ASSIGN_OR_RETURN(resampler_, AudioResampler::Create(*frame, *audio_encoder_, start));
   }
   const Status status = resampler_->Push(*frame);
   av_frame_unref(frame);
@@ -392,8 +393,8 @@ Status Pipeline::Finish() {
   STREAMGATE_RETURN_IF_ERROR(DrainVideo(true));
   if (resampler_) STREAMGATE_RETURN_IF_ERROR(DrainAudio(true));
   if (options_.poster && !poster_written_ && poster_fallback_) {
-    STREAMGATE_RETURN_IF_ERROR(internal::WritePosterJpeg(
-        *poster_fallback_, options_.poster_width, request_.output_dir + "/poster.jpg"));
+    STREAMGATE_RETURN_IF_ERROR(internal::WritePosterJpeg(*poster_fallback_, options_.poster_width,
+                                                         request_.output_dir + "/poster.jpg"));
     poster_written_ = true;
   }
 
@@ -500,11 +501,10 @@ Result<std::unique_ptr<Transcoder>> Transcoder::Create(TranscoderOptions options
   if (options.max_width < 16 || options.max_height < 16) {
     return Status::InvalidArgument("max_width/max_height must be at least 16");
   }
-  static const char* const kPresets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                         "medium",    "slow",      "slower",   "veryslow",
-                                         "placebo"};
-  if (std::find(std::begin(kPresets), std::end(kPresets), options.preset) ==
-      std::end(kPresets)) {
+  static const char* const kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                         "fast",      "medium",    "slow",     "slower",
+                                         "veryslow",  "placebo"};
+  if (std::find(std::begin(kPresets), std::end(kPresets), options.preset) == std::end(kPresets)) {
     return Status::InvalidArgument("unknown x264 preset \"" + options.preset + "\"");
   }
   // libav logs to stderr by default; only errors are worth a line in a server's log.

@@ -53,8 +53,8 @@ Result<std::unique_ptr<VideoFilterGraph>> VideoFilterGraph::Create(
   if (rc < 0) return AvStatus(rc, "video buffer source");
 
   // in -> [rotate] -> split=N -> scale_i -> format -> out_i
-  std::string description = "[in]" + RotationFilters(rotation) + "split=" +
-                            std::to_string(targets.size());
+  std::string description =
+      "[in]" + RotationFilters(rotation) + "split=" + std::to_string(targets.size());
   for (std::size_t i = 0; i < targets.size(); ++i) description += "[s" + std::to_string(i) + "]";
   description += ";";
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -90,8 +90,8 @@ Result<std::unique_ptr<VideoFilterGraph>> VideoFilterGraph::Create(
     *tail = entry;
     tail = &entry->next;
   }
-  rc = avfilter_graph_parse_ptr(self->graph_.get(), description.c_str(), &inputs, &outputs,
-                                nullptr);
+  rc =
+      avfilter_graph_parse_ptr(self->graph_.get(), description.c_str(), &inputs, &outputs, nullptr);
   avfilter_inout_free(&outputs);
   avfilter_inout_free(&inputs);
   if (rc < 0) return AvStatus(rc, "video filter graph \"" + description + "\"");
@@ -102,11 +102,10 @@ Result<std::unique_ptr<VideoFilterGraph>> VideoFilterGraph::Create(
 
 Status VideoFilterGraph::Push(AVFrame* frame) {
   if (frame != nullptr && (frame->width != input_width_ || frame->height != input_height_)) {
-    return Status::InvalidArgument("the video changes resolution mid-stream (" +
-                                   std::to_string(input_width_) + "x" +
-                                   std::to_string(input_height_) + " to " +
-                                   std::to_string(frame->width) + "x" +
-                                   std::to_string(frame->height) + "), which is not supported");
+    return Status::InvalidArgument(
+        "the video changes resolution mid-stream (" + std::to_string(input_width_) + "x" +
+        std::to_string(input_height_) + " to " + std::to_string(frame->width) + "x" +
+        std::to_string(frame->height) + "), which is not supported");
   }
   const int rc = av_buffersrc_add_frame_flags(source_, frame, AV_BUFFERSRC_FLAG_KEEP_REF);
   if (rc < 0) return AvStatus(rc, "video filter input");

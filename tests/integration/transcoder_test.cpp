@@ -4,6 +4,8 @@
 // ffprobe as the oracles: every rendition decodes, durations match, key frames open every
 // segment at the same time in every rendition, playlists obey RFC 8216, the MPD reads back,
 // and hostile input fails cleanly.
+#include "streamgate/transcoder.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -14,7 +16,6 @@
 
 #include "media_test_util.h"
 #include "streamgate/packager.h"
-#include "streamgate/transcoder.h"
 
 namespace fs = std::filesystem;
 using streamgate::testing::ClipSpec;
@@ -123,14 +124,15 @@ std::vector<FrameInfo> DecodeRendition(const std::string& directory,
   std::string bytes = ReadFileBytes(directory + "/init.mp4");
   for (const std::string& segment : segments) bytes += ReadFileBytes(directory + "/" + segment);
   WriteFileBytes(scratch, bytes);
-  const auto frames = Ffprobe("-select_streams v -show_frames -show_entries "
-                              "frame=pts_time,best_effort_timestamp_time,key_frame " +
-                              Quote(scratch));
+  const auto frames = Ffprobe(
+      "-select_streams v -show_frames -show_entries "
+      "frame=pts_time,best_effort_timestamp_time,key_frame " +
+      Quote(scratch));
   std::vector<FrameInfo> out;
   for (const auto& frame : frames.at("frames")) {
     FrameInfo info;
-    const auto& time = frame.contains("pts_time") ? frame.at("pts_time")
-                                                  : frame.at("best_effort_timestamp_time");
+    const auto& time =
+        frame.contains("pts_time") ? frame.at("pts_time") : frame.at("best_effort_timestamp_time");
     info.pts = std::stod(time.get<std::string>());
     info.key = frame.at("key_frame").get<int>() == 1;
     out.push_back(info);
@@ -314,8 +316,7 @@ TEST_CASE("Transcoder: no audio, source smaller than every rung", "[transcoder]"
   CHECK(playlist.uris.size() == 3);
   const auto frames = DecodeRendition(out + "/240p", playlist.uris, temp / "all.mp4");
   CHECK(frames.size() == 45);
-  CHECK(RunCommand("ffmpeg -nostdin -v error -i " + Quote(out + "/master.m3u8") +
-                   " -f null - 2>&1")
+  CHECK(RunCommand("ffmpeg -nostdin -v error -i " + Quote(out + "/master.m3u8") + " -f null - 2>&1")
             .exit_code == 0);
 }
 
@@ -344,6 +345,17 @@ TEST_CASE("Transcoder: rotated phone clip comes out upright without a rotation f
   CHECK(stream.at("width").get<int>() == 136);
   CHECK(stream.at("height").get<int>() == 240);
   CHECK_FALSE(stream.contains("side_data_list"));  // no display matrix left
+  // Turned the same way as ffmpeg's own autorotate: our first frame against ffmpeg's.
+  WriteFileBytes(temp / "ours.mp4", ReadFileBytes(out + "/240p/init.mp4") +
+                                        ReadFileBytes(out + "/240p/seg_00001.m4s"));
+  REQUIRE(RunCommand("ffmpeg -nostdin -v error -y -i " + Quote(source) +
+                     " -vf scale=136:240 -frames:v 1 " + Quote(temp / "ref.png") + " 2>&1")
+              .exit_code == 0);
+  const auto psnr = RunCommand("ffmpeg -nostdin -i " + Quote(temp / "ours.mp4") + " -i " +
+                               Quote(temp / "ref.png") + " -frames:v 1 -lavfi psnr -f null - 2>&1");
+  const std::size_t at = psnr.output.find("average:");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(psnr.output.substr(at + 8)) > 20.0);  // the wrong turn scores about 1
   const auto poster = Ffprobe("-show_streams " + Quote(out + "/poster.jpg"));
   CHECK(poster.at("streams").at(0).at("height").get<int>() >
         poster.at("streams").at(0).at("width").get<int>());
@@ -383,17 +395,26 @@ TEST_CASE("Transcoder: hostile input fails with a reason and leaves nothing", "[
     const auto status = run(temp / "cut.mp4");
     CHECK(status.code() == streamgate::StatusCode::kInvalidArgument);
   }
+  SECTION("truncated with the index first (faststart)") {
+    REQUIRE(RunCommand("ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=15:"
+                       "duration=3 -c:v libx264 -preset ultrafast -movflags +faststart " +
+                       Quote(temp / "fast.mp4") + " 2>&1")
+                .exit_code == 0);
+    const std::string bytes = ReadFileBytes(temp / "fast.mp4");
+    WriteFileBytes(temp / "fast_cut.mp4", bytes.substr(0, bytes.size() / 2));
+    const auto status = run(temp / "fast_cut.mp4");
+    CHECK(status.code() == streamgate::StatusCode::kInvalidArgument);
+    CHECK_THAT(status.message(), Catch::Contains("the input"));
+  }
   SECTION("huge declared dimensions") {
     // Y4M headers claiming absurd sizes, followed by a few bytes of "frame". libavformat itself
     // refuses 100000x100000; 16000x16000 passes its check and must be stopped by ours before
     // any frame buffer is allocated.
-    WriteFileBytes(temp / "huge.y4m",
-                   "YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
-                       std::string(64, '\x10'));
+    WriteFileBytes(temp / "huge.y4m", "YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
+                                          std::string(64, '\x10'));
     CHECK(run(temp / "huge.y4m").code() == streamgate::StatusCode::kInvalidArgument);
-    WriteFileBytes(temp / "big.y4m",
-                   "YUV4MPEG2 W16000 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
-                       std::string(64, '\x10'));
+    WriteFileBytes(temp / "big.y4m", "YUV4MPEG2 W16000 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" +
+                                         std::string(64, '\x10'));
     const auto status = run(temp / "big.y4m");
     CHECK(status.code() == streamgate::StatusCode::kInvalidArgument);
     CHECK_THAT(status.message(), Catch::Contains("16000x16000 exceed the limit"));
@@ -408,8 +429,7 @@ TEST_CASE("Transcoder: hostile input fails with a reason and leaves nothing", "[
   }
 }
 
-TEST_CASE("Transcoder: cancellation stops the work and removes partial output",
-          "[transcoder]") {
+TEST_CASE("Transcoder: cancellation stops the work and removes partial output", "[transcoder]") {
   MediaTempDir temp("sg-transcode");
   const std::string source = temp / "long.mp4";
   MakeClip(source, ClipSpec{320, 240, 15, 8, true});

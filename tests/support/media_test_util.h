@@ -24,8 +24,7 @@ namespace streamgate::testing {
 
 struct MediaTempDir {
   explicit MediaTempDir(const std::string& prefix = "sg-media") {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path = pattern;
   }
@@ -88,7 +87,7 @@ struct ClipSpec {
   int fps = 15;
   double seconds = 3;
   bool audio = true;
-  int rotate = 0;              // written as the display matrix (phone-style)
+  int rotate = 0;  // written as the display matrix (phone-style)
   std::string container = "mp4";
 };
 
@@ -118,8 +117,7 @@ inline void MakeClip(const std::string& path, const ClipSpec& spec) {
 
 // ffprobe's JSON for `args` (e.g. "-show_streams -show_format FILE").
 inline nlohmann::json Ffprobe(const std::string& args) {
-  const CommandResult result =
-      RunCommand("ffprobe -v error -of json " + args + " 2>/dev/null");
+  const CommandResult result = RunCommand("ffprobe -v error -of json " + args + " 2>/dev/null");
   if (result.exit_code != 0) throw std::runtime_error("ffprobe failed: " + args);
   return nlohmann::json::parse(result.output);
 }
