@@ -13,6 +13,7 @@
 
 #include "streamgate/http.h"
 #include "streamgate/logging.h"
+#include "streamgate/ownership.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 
@@ -26,6 +27,7 @@ struct Config {
   HttpServerOptions server;                   // STREAMGATE_SERVER_*
   RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
   LogOptions log;                             // STREAMGATE_LOG_*
+  OwnershipOptions chain;                     // STREAMGATE_CHAIN_*
 };
 
 struct ConfigSources {

@@ -96,7 +96,8 @@ TEST_CASE("ownership: ERC-721 and ERC-1155 holders pass, everyone else is denied
     CHECK_FALSE(Owned(*verifier, Erc721(node.erc721(), "2"), holder));
     // The same wallet written in upper case is the same wallet.
     std::string upper = holder;
-    for (std::size_t i = 2; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+    for (std::size_t i = 2; i < upper.size(); ++i)
+      upper[i] = static_cast<char>(std::toupper(upper[i]));
     CHECK(Owned(*verifier, Erc721(node.erc721(), "1"), upper));
   }
 
