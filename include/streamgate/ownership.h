@@ -131,6 +131,10 @@ struct OwnershipDecision {
   bool owned() const { return verdict == OwnershipVerdict::kOwned; }
 };
 
+// {"owned":true,"reason":"…","balance":"1","from_cache":false,"endpoint":"…","matched_rule":-1}
+// for HTTP responses (e.g. POST /api/v1/auth/verify-nft).
+std::string OwnershipDecisionToJson(const OwnershipDecision& decision);
+
 // Checks ownership against the configured endpoints. Thread-safe: Check may be called from many
 // threads at once. Blocking (network round trips bounded by the options' timeouts): call it from
 // worker threads, never from I/O threads. Shares ownership of the cache; keeps no thread.

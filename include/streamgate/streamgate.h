@@ -10,6 +10,7 @@
 #include "streamgate/logging.h"
 #include "streamgate/metadata_store.h"
 #include "streamgate/object_store.h"
+#include "streamgate/ownership.h"
 #include "streamgate/plugins.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"

@@ -429,3 +429,23 @@ TEST_CASE("config: chain.* keys fill OwnershipOptions", "[ownership][config]") {
 
 }  // namespace
 }  // namespace streamgate
+
+namespace streamgate {
+namespace {
+
+TEST_CASE("OwnershipDecisionToJson", "[ownership]") {
+  OwnershipDecision decision;
+  decision.verdict = OwnershipVerdict::kOwned;
+  decision.reason = "ownerOf(1) is 0xab\xff";
+  decision.balance = "1";
+  decision.matched_rule = 2;
+  const auto json = nlohmann::json::parse(OwnershipDecisionToJson(decision));
+  CHECK(json["owned"] == true);
+  CHECK(json["balance"] == "1");
+  CHECK(json["matched_rule"] == 2);
+  CHECK(json["from_cache"] == false);
+  CHECK(json["reason"].get<std::string>().rfind("ownerOf(1) is 0xab", 0) == 0);
+}
+
+}  // namespace
+}  // namespace streamgate
