@@ -71,7 +71,7 @@ bool Owned(OwnershipVerifier& verifier, const GatingRule& rule, const std::strin
   return decision->owned();
 }
 
-TEST_CASE("ownership: ERC-721 and ERC-1155 holders pass, everyone else is denied",
+TEST_CASE("ownership: ERC-721 and ERC-1155 holders pass and everyone else is denied",
           "[ownership][ganache]") {
   GanacheNode& node = Node();
   auto verifier = MakeVerifier(OptionsFor({{"1337", {node.url()}}}));
@@ -235,7 +235,7 @@ TEST_CASE("ownership: a transfer revokes access once the cached answer expires",
   CHECK(fresh->owned());
 }
 
-TEST_CASE("ownership: RPC failures deny and are never cached; failover; wrong chain refused",
+TEST_CASE("ownership: RPC failures deny and are never cached and wrong chains are refused",
           "[ownership][ganache][failover]") {
   GanacheNode& node = Node();
   std::shared_ptr<Cache> cache = NewLruCache();

@@ -39,7 +39,7 @@ std::string Text(const SolanaKey& key) { return Base58Encode(key.data(), key.siz
 
 std::vector<uint8_t> Bytes(const std::string& text) { return {text.begin(), text.end()}; }
 
-TEST_CASE("uint256: decimal and hex, bounded by 2^256-1", "[ownership][codec]") {
+TEST_CASE("uint256: decimal and hex bounded by 2^256-1", "[ownership][codec]") {
   CHECK(ParseUint256("0").value().ToDecimal() == "0");
   CHECK(ParseUint256("42").value().ToDecimal() == "42");
   CHECK(ParseUint256("0x2A").value().ToDecimal() == "42");
@@ -76,7 +76,7 @@ TEST_CASE("hex: strict decoding and quantities", "[ownership][codec]") {
   CHECK_FALSE(IsEvmAddress("0X90F8bf6A479f320ead074411a4B0e7944Ea8c9C1"));
 }
 
-TEST_CASE("base58: Solana addresses, strict and canonical", "[ownership][codec]") {
+TEST_CASE("base58: Solana addresses are strict and canonical", "[ownership][codec]") {
   const std::vector<uint8_t> zeros(32, 0);
   CHECK(Base58Encode(zeros) == std::string(32, '1'));
   CHECK(Base58Decode(std::string(32, '1')).value() == zeros);
@@ -170,7 +170,7 @@ TEST_CASE("gating rules: valid rules parse to a canonical form", "[ownership][ru
   CHECK(any->any_of[1].any_of[0].contract == "metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s");
 }
 
-TEST_CASE("gating rules: hostile or wrong rules are refused, naming the field",
+TEST_CASE("gating rules: hostile or wrong rules are refused with the field named",
           "[ownership][rules]") {
   const std::string contract = "\"0x" + std::string(40, 'a') + "\"";
   const std::string mint = "\"metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s\"";
@@ -312,7 +312,7 @@ TEST_CASE("Solana PDAs match the Solana SDK's vectors", "[ownership][solana]") {
   CHECK_FALSE(IsOnEd25519Curve(*metadata));  // a PDA is never on the curve
 }
 
-TEST_CASE("ed25519 curve test: Solana's rule, not libsodium's subgroup check",
+TEST_CASE("ed25519 curve test follows Solana and not the libsodium subgroup check",
           "[ownership][solana]") {
   REQUIRE(sodium_init() >= 0);
   for (int i = 0; i < 32; ++i) {
