@@ -3,10 +3,12 @@
 // OwnershipVerifier against a real local EVM node (ganache 7.9.2) with real ERC-721 and
 // ERC-1155 contracts compiled by solc-js and deployed with ethers (tests/fixtures/chain/).
 // Public API only. The node is started once per test process and killed on exit.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "chain_test_peers.h"
 #include "streamgate/cache.h"
@@ -174,6 +176,23 @@ TEST_CASE("ownership: ERC-165 tells ERC-721 from ERC-1155 and rejects a mismatch
   // An account without code implements nothing.
   CHECK(verifier->DetectStandard("1337", node.account(3)).status().code() ==
         StatusCode::kFailedPrecondition);
+
+  // Many worker threads may share one verifier.
+  std::vector<std::thread> threads;
+  std::atomic<int> owned{0};
+  std::atomic<int> denied{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        Result<OwnershipDecision> decision =
+            verifier->Check(Erc1155(node.erc1155(), "7"), node.account((t + i) % 2));
+        if (decision.ok()) (decision->owned() ? owned : denied)++;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(owned == 10);   // account 0 holds id 7
+  CHECK(denied == 10);  // account 1 does not
 
   // A rule that calls the ERC-1155 contract an ERC-721 is refused, never answered "not owned".
   Result<OwnershipDecision> wrong = verifier->Check(Erc721(node.erc1155(), "7"), node.account(0));

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chain/base58.h"
@@ -123,6 +124,26 @@ TEST_CASE("malformed RPC replies deny (Unavailable) and are not cached", "[owner
     REQUIRE(decision.ok());
     CHECK(decision->owned());
     CHECK(decision->endpoint == good.url());
+  }
+
+  SECTION("a node that stalls times out and the next endpoint answers") {
+    FakeJsonRpcServer slow([](const json& r) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      return FakeJsonRpcServer::Result(r, "0x539");
+    });
+    FakeJsonRpcServer good(
+        EvmNode([&](const json& r) { return FakeJsonRpcServer::Result(r, owner_word); }));
+    OwnershipOptions options;
+    options.endpoints = {{"1337", {slow.url()}}};
+    options.request_timeout_ms = 200;
+    auto alone = OwnershipVerifier::Create(options, nullptr).value();
+    const StatusCode code = alone->Check(Erc721Token("1"), kWallet).status().code();
+    CHECK((code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded));
+    options.endpoints = {{"1337", {slow.url(), good.url()}}};
+    auto with_backup = OwnershipVerifier::Create(options, nullptr).value();
+    Result<OwnershipDecision> decision = with_backup->Check(Erc721Token("1"), kWallet);
+    REQUIRE(decision.ok());
+    CHECK(decision->owned());
   }
 
   SECTION("an ERC-721 contract that says it is not one is refused") {
