@@ -131,8 +131,9 @@ struct OwnershipDecision {
   bool owned() const { return verdict == OwnershipVerdict::kOwned; }
 };
 
-// {"owned":true,"reason":"…","balance":"1","from_cache":false,"endpoint":"…","matched_rule":-1}
-// for HTTP responses (e.g. POST /api/v1/auth/verify-nft).
+// {"owned":true,"reason":"…","balance":"1","from_cache":false,"matched_rule":-1} for HTTP
+// responses (e.g. POST /api/v1/auth/verify-nft). The endpoint is left out: it names internal
+// infrastructure; log it instead.
 std::string OwnershipDecisionToJson(const OwnershipDecision& decision);
 
 // Checks ownership against the configured endpoints. Thread-safe: Check may be called from many

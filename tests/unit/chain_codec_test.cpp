@@ -439,11 +439,13 @@ TEST_CASE("OwnershipDecisionToJson", "[ownership]") {
   decision.reason = "ownerOf(1) is 0xab\xff";
   decision.balance = "1";
   decision.matched_rule = 2;
+  decision.endpoint = "http://10.0.0.5:8545";
   const auto json = nlohmann::json::parse(OwnershipDecisionToJson(decision));
   CHECK(json["owned"] == true);
   CHECK(json["balance"] == "1");
   CHECK(json["matched_rule"] == 2);
   CHECK(json["from_cache"] == false);
+  CHECK_FALSE(json.contains("endpoint"));
   CHECK(json["reason"].get<std::string>().rfind("ownerOf(1) is 0xab", 0) == 0);
 }
 
