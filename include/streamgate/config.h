@@ -16,6 +16,7 @@
 #include "streamgate/logging.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
+#include "streamgate/ownership.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 #include "streamgate/streaming.h"
@@ -40,6 +41,7 @@ struct Config {
   MonitorOptions monitor;                     // STREAMGATE_MONITOR_*
   StreamingOptions streaming;                 // STREAMGATE_STREAMING_*
   StorageOptions storage;                     // STREAMGATE_STORAGE_*
+  OwnershipOptions chain;                     // STREAMGATE_CHAIN_*
 };
 
 struct ConfigSources {

@@ -131,6 +131,11 @@ struct OwnershipDecision {
   bool owned() const { return verdict == OwnershipVerdict::kOwned; }
 };
 
+// {"owned":true,"reason":"…","balance":"1","from_cache":false,"matched_rule":-1} for HTTP
+// responses (e.g. POST /api/v1/auth/verify-nft). The endpoint is left out: it names internal
+// infrastructure; log it instead.
+std::string OwnershipDecisionToJson(const OwnershipDecision& decision);
+
 // Checks ownership against the configured endpoints. Thread-safe: Check may be called from many
 // threads at once. Blocking (network round trips bounded by the options' timeouts): call it from
 // worker threads, never from I/O threads. Shares ownership of the cache; keeps no thread.
@@ -146,8 +151,10 @@ class OwnershipVerifier {
   // Does `wallet` (0x… for EVM rules, base58 for Solana rules) own what `rule` requires?
   // OK with a decision read from the chain or the cache; InvalidArgument for a bad rule or
   // wallet; Unavailable (or DeadlineExceeded) when the chain could not be asked or answered
-  // badly; FailedPrecondition when the contract is not what the rule says (ERC-165). Every
-  // non-OK result means "deny". A wallet of the other chain family simply does not own.
+  // badly; FailedPrecondition when the contract is not what the rule says (ERC-165);
+  // ResourceExhausted when a Solana wallet has more than max_solana_token_accounts token
+  // accounts. Every non-OK result means "deny". A wallet of the other chain family simply does
+  // not own. See docs/chain.md.
   Result<OwnershipDecision> Check(const GatingRule& rule, std::string_view wallet);
 
   // ERC-165: kErc721 or kErc1155 for the contract, FailedPrecondition when it implements

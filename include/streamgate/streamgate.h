@@ -14,6 +14,7 @@
 #include "streamgate/object_store.h"
 #include "streamgate/playback_token.h"
 #include "streamgate/packager.h"
+#include "streamgate/ownership.h"
 #include "streamgate/plugins.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"

@@ -632,6 +632,95 @@ std::vector<ConfigKey> BuildKeys() {
       "storage.s3_max_retries", [](auto& c) -> auto& { return c.storage.s3.max_retries; }, 0, 10,
       "Extra attempts, with exponential backoff, for idempotent S3 requests that fail with a "
       "connection error or a 5xx answer."));
+  // --- chain ---
+  {
+    // chain.rpc_urls holds the EVM chains, chain.solana_rpc_urls the one Solana entry; both
+    // live in config.chain.endpoints, each key replacing only its own entries.
+    ConfigKey entry;
+    entry.key = "chain.rpc_urls";
+    entry.env = EnvNameForKey(entry.key);
+    entry.type = "string";
+    entry.description =
+        "EVM JSON-RPC endpoints per chain id, tried in order (failover): "
+        "\"1=https://a|https://b;1337=http://127.0.0.1:8545\". Empty: no EVM chain is "
+        "configured and every EVM ownership check is denied (Unavailable).";
+    entry.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(const std::string text, ParseString(input, true));
+      STREAMGATE_ASSIGN_OR_RETURN(std::vector<ChainEndpoints> parsed, ParseChainEndpointList(text));
+      for (const ChainEndpoints& chain : parsed) {
+        if (chain.chain_id == "solana") {
+          return Status::InvalidArgument("use chain.solana_rpc_urls for Solana endpoints");
+        }
+      }
+      auto& endpoints = config.chain.endpoints;
+      endpoints.erase(
+          std::remove_if(endpoints.begin(), endpoints.end(),
+                         [](const ChainEndpoints& c) { return c.chain_id != "solana"; }),
+          endpoints.end());
+      endpoints.insert(endpoints.end(), parsed.begin(), parsed.end());
+      return Status::Ok();
+    };
+    entry.to_json = [](const Config& config) {
+      return nlohmann::json(FormatChainEndpointList(config.chain.endpoints));
+    };
+    keys.push_back(std::move(entry));
+  }
+  {
+    ConfigKey entry;
+    entry.key = "chain.solana_rpc_urls";
+    entry.env = EnvNameForKey(entry.key);
+    entry.type = "string";
+    entry.description =
+        "Solana JSON-RPC endpoints, tried in order: \"https://a|https://b\". Empty: Solana "
+        "ownership checks are denied (Unavailable).";
+    entry.apply = [](const ConfigInput& input, Config& config) -> Status {
+      STREAMGATE_ASSIGN_OR_RETURN(const std::string text, ParseString(input, true));
+      auto& endpoints = config.chain.endpoints;
+      endpoints.erase(
+          std::remove_if(endpoints.begin(), endpoints.end(),
+                         [](const ChainEndpoints& c) { return c.chain_id == "solana"; }),
+          endpoints.end());
+      if (text.empty()) return Status::Ok();
+      STREAMGATE_ASSIGN_OR_RETURN(std::vector<ChainEndpoints> parsed,
+                                  ParseChainEndpointList("solana=" + text));
+      endpoints.insert(endpoints.end(), parsed.begin(), parsed.end());
+      return Status::Ok();
+    };
+    entry.to_json = [](const Config& config) {
+      std::string text;
+      for (const ChainEndpoints& chain : config.chain.endpoints) {
+        if (chain.chain_id != "solana") continue;
+        for (const std::string& url : chain.rpc_urls) text += (text.empty() ? "" : "|") + url;
+      }
+      return nlohmann::json(text);
+    };
+    keys.push_back(std::move(entry));
+  }
+  keys.push_back(IntegerKey(
+      "chain.timeout_ms", [](auto& c) -> auto& { return c.chain.request_timeout_ms; }, 1,
+      kMaxTimeoutMs, "Timeout of one JSON-RPC request to one endpoint (connect included)."));
+  keys.push_back(IntegerKey(
+      "chain.deadline_ms", [](auto& c) -> auto& { return c.chain.total_deadline_ms; }, 1,
+      kMaxTimeoutMs,
+      "Budget of one ownership check across all its requests and failovers; past it the check "
+      "is denied."));
+  keys.push_back(IntegerKey(
+      "chain.cache_ttl_s", [](auto& c) -> auto& { return c.chain.cache_ttl_s; }, 0, 86400,
+      "How long an \"owned\" answer is reused from the cache (0: not cached). A transfer is "
+      "noticed at most this late."));
+  keys.push_back(IntegerKey(
+      "chain.negative_cache_ttl_s", [](auto& c) -> auto& { return c.chain.negative_cache_ttl_s; },
+      0, 86400,
+      "How long a \"not owned\" answer is reused (0: not cached). RPC failures are never "
+      "cached."));
+  keys.push_back(IntegerKey(
+      "chain.max_response_bytes", [](auto& c) -> auto& { return c.chain.max_response_bytes; }, 1024,
+      256 * kMiB, "Larger JSON-RPC replies are failures (denied)."));
+  keys.push_back(IntegerKey(
+      "chain.endpoint_backoff_ms", [](auto& c) -> auto& { return c.chain.endpoint_backoff_ms; }, 0,
+      30000,
+      "A failed endpoint is skipped for this long, doubling per consecutive failure up to 30 s "
+      "(a node on the wrong chain: 30 s at once)."));
   return keys;
 }
 

@@ -122,11 +122,12 @@ inline std::string RunAndCapture(const std::vector<std::string>& argv) {
   ::lseek(fd, 0, SEEK_SET);
   char buffer[4096];
   ssize_t got = 0;
-  while ((got = ::read(fd, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<std::size_t>(got));
+  while ((got = ::read(fd, buffer, sizeof(buffer))) > 0)
+    out.append(buffer, static_cast<std::size_t>(got));
   ::close(fd);
   if (status != 0) {
-    throw std::runtime_error("command failed (" + std::to_string(status) + "): " + argv[0] +
-                             " " + (argv.size() > 1 ? argv[1] : "") + "\n" + out);
+    throw std::runtime_error("command failed (" + std::to_string(status) + "): " + argv[0] + " " +
+                             (argv.size() > 1 ? argv[1] : "") + "\n" + out);
   }
   return out;
 }
@@ -141,7 +142,8 @@ inline nlohmann::json RawJsonRpc(uint16_t port, const std::string& method,
       "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: "
       "close\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body);
-  if (response.status != 200) throw std::runtime_error("JSON-RPC HTTP " + std::to_string(response.status));
+  if (response.status != 200)
+    throw std::runtime_error("JSON-RPC HTTP " + std::to_string(response.status));
   return nlohmann::json::parse(response.body);
 }
 
@@ -160,7 +162,8 @@ class GanacheNode {
         if (RawJsonRpc(port_, "eth_chainId", nlohmann::json::array()).contains("result")) break;
       } catch (const std::exception&) {
       }
-      if (std::chrono::steady_clock::now() > give_up) throw std::runtime_error("ganache did not start");
+      if (std::chrono::steady_clock::now() > give_up)
+        throw std::runtime_error("ganache did not start");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const std::string out = RunAndCapture(
