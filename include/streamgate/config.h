@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "streamgate/http.h"
+#include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
@@ -26,6 +27,7 @@ struct Config {
   HttpServerOptions server;                   // STREAMGATE_SERVER_*
   RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
   LogOptions log;                             // STREAMGATE_LOG_*
+  JobsConfig jobs;                            // STREAMGATE_JOBS_*
 };
 
 struct ConfigSources {
