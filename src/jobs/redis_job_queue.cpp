@@ -67,6 +67,8 @@ end
 // 10 idempotency key, 11 "1" when it runs later.
 constexpr const char* kLuaSubmit = R"lua(
 local id, idem = ARGV[3], ARGV[10]
+-- The id is made by the caller, so a retried submission finds its first attempt.
+if redis.call('EXISTS', jobkey(id)) == 1 then return redis.call('HGETALL', jobkey(id)) end
 if idem ~= '' then
   local existing = redis.call('GET', P .. 'idem:' .. idem)
   if existing then return redis.call('HGETALL', jobkey(existing)) end

@@ -86,17 +86,19 @@ Result<RedisPool::Connection> RedisPool::Connect() {
   return context;
 }
 
-Result<RedisPool::Connection> RedisPool::Acquire() {
+Result<RedisPool::Connection> RedisPool::Acquire(bool* reused) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
     available_.wait(lock, [this] { return !idle_.empty() || open_ < pool_size_; });
     if (!idle_.empty()) {
       Connection connection = std::move(idle_.back());
       idle_.pop_back();
+      *reused = true;
       return connection;
     }
     ++open_;
   }
+  *reused = false;
   Result<Connection> connection = Connect();
   if (!connection.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -111,7 +113,11 @@ void RedisPool::Release(Connection connection) {
   if (connection) {
     idle_.push_back(std::move(connection));
   } else {
-    --open_;  // dropped after a failure: the next caller opens a fresh one
+    // Dropped after a failure. Its idle siblings most likely broke the same way (a server
+    // restart breaks them all): close them too, so the next callers open fresh ones.
+    open_ -= 1 + idle_.size();
+    idle_.clear();
+    available_.notify_all();
   }
   available_.notify_one();
 }
@@ -135,12 +141,17 @@ Result<RedisReply> RedisPool::Run(redisContext* context, const std::vector<std::
 }
 
 Result<RedisReply> RedisPool::Command(const std::vector<std::string>& args) {
-  STREAMGATE_ASSIGN_OR_RETURN(Connection connection, Acquire());
-  Result<RedisReply> reply = Run(connection.get(), args);
-  // A broken connection (reset, timeout) may be mid-reply: never reuse it.
-  if (!reply.ok()) connection.reset();
-  Release(std::move(connection));
-  return reply;
+  // A pooled connection may have died while idle (server restart, idle timeout): such a failure
+  // is retried once on a fresh connection. The queue's commands and scripts are safe to repeat.
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    STREAMGATE_ASSIGN_OR_RETURN(Connection connection, Acquire(&reused));
+    Result<RedisReply> reply = Run(connection.get(), args);
+    // A broken connection (reset, timeout) may be mid-reply: never reuse it.
+    if (!reply.ok()) connection.reset();
+    Release(std::move(connection));
+    if (reply.ok() || !reused || attempt > 0) return reply;
+  }
 }
 
 Result<RedisReply> RedisPool::Eval(const RedisScript& script,

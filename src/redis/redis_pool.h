@@ -39,7 +39,7 @@ struct RedisEndpoint {
   std::chrono::milliseconds command_timeout{2000};
 };
 
-// A Lua script and the SHA the server knows it by (filled on first use).
+// A Lua script; the pool remembers the SHA the server knows it by.
 struct RedisScript {
   explicit RedisScript(std::string text) : source(std::move(text)) {}
   const std::string source;
@@ -55,7 +55,8 @@ class RedisPool {
   RedisPool& operator=(const RedisPool&) = delete;
 
   // Unavailable when the server cannot be reached or the connection broke; an error reply is
-  // returned as a reply of type kError.
+  // returned as a reply of type kError. A command that failed on a pooled connection is sent
+  // once more on a new one, so callers must only send commands that are safe to repeat.
   Result<RedisReply> Command(const std::vector<std::string>& args);
   // EVALSHA with no keys (the queue's keys share one prefix); loads the script when the server
   // does not know it.
@@ -67,7 +68,8 @@ class RedisPool {
   };
   using Connection = std::unique_ptr<redisContext, ContextDeleter>;
 
-  Result<Connection> Acquire();
+  // A pooled connection (`*reused`) or a new one.
+  Result<Connection> Acquire(bool* reused);
   void Release(Connection connection);
   Result<Connection> Connect();
   Result<RedisReply> Run(redisContext* context, const std::vector<std::string>& args);
