@@ -88,11 +88,6 @@ struct JobWorker::Impl : std::enable_shared_from_this<JobWorker::Impl> {
   int in_flight = 0;
   std::atomic<bool> backend_down{false};
 
-  bool stopped() const {
-    std::lock_guard<std::mutex> lock(mutex);
-    return phase != Phase::kRunning;
-  }
-
   void PostLoop() {
     auto token = std::make_shared<InFlight>(shared_from_this());
     runtime.Post([token] { token->impl->LoopOnce(); });

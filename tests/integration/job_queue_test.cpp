@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -542,6 +543,40 @@ TEST_CASE("JobWorker runs handlers, retries and honours cancellation", "[jobs][w
     CHECK(cancelled.cancel_requested);
     worker->Stop();
     worker->Stop();
+  }
+}
+
+TEST_CASE("JobWorker: competing workers run each job exactly once", "[jobs][worker]") {
+  FOR_EACH_BACKEND() {
+    WorkerEnv w(backend);
+    std::mutex mutex;
+    std::multiset<std::string> handled;  // guarded by mutex
+    std::vector<std::unique_ptr<JobWorker>> workers;
+    for (int i = 0; i < 3; ++i) {
+      workers.push_back(w.NewWorker("competitor-" + std::to_string(i), 2));
+      REQUIRE(workers.back()
+                  ->RegisterHandler("count",
+                                    [&](const Job& job, JobContext&) {
+                                      std::lock_guard<std::mutex> lock(mutex);
+                                      handled.insert(job.id);
+                                      return Status::Ok();
+                                    })
+                  .ok());
+      REQUIRE(workers.back()->Start().ok());
+    }
+    std::set<std::string> submitted;
+    for (int i = 0; i < 150; ++i) {
+      submitted.insert(MustSubmit(*w.queue, Request("count", "{}", i % 3 - 1)).id);
+    }
+    REQUIRE(WaitFor([&] {
+      std::lock_guard<std::mutex> lock(mutex);
+      return handled.size() >= submitted.size();
+    }));
+    for (const std::string& id : submitted) WaitForState(*w.queue, id, JobState::kSucceeded);
+    for (auto& worker : workers) worker->Stop();
+    std::lock_guard<std::mutex> lock(mutex);
+    CHECK(handled.size() == submitted.size());
+    CHECK(std::set<std::string>(handled.begin(), handled.end()) == submitted);
   }
 }
 
