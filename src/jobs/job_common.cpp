@@ -149,6 +149,23 @@ Status ValidateQueueOptions(const JobQueueOptions& options) {
   return Status::Ok();
 }
 
+Status CheckSchedulable(const SubmitJobRequest& request) {
+  if (request.interval_ms <= 0 && request.run_at_ms <= NowMs()) {
+    return Status::InvalidArgument("a scheduled job needs a future run_at_ms or an interval_ms");
+  }
+  return Status::Ok();
+}
+
+FirstRun PlanFirstRun(const SubmitJobRequest& request, int64_t now_ms) {
+  FirstRun plan;
+  plan.later = request.run_at_ms > now_ms || request.interval_ms > 0;
+  plan.run_at_ms = std::max(request.run_at_ms, now_ms);
+  if (request.interval_ms > 0 && request.run_at_ms == 0) {
+    plan.run_at_ms = now_ms + request.interval_ms;
+  }
+  return plan;
+}
+
 int64_t BackoffDelayMs(const JobQueueOptions& options, int attempt) {
   const int shift = std::clamp(attempt - 1, 0, 40);
   int64_t ceiling = options.backoff_base_ms;

@@ -31,6 +31,15 @@ Status ValidateJobId(std::string_view id);
 Result<SubmitJobRequest> NormalizeSubmit(const SubmitJobRequest& request,
                                          const JobQueueOptions& options);
 Status ValidateQueueOptions(const JobQueueOptions& options);
+// Schedule's rule on top of Submit's: a future run_at_ms or an interval.
+Status CheckSchedulable(const SubmitJobRequest& request);
+// When a normalised submission first runs, and whether that is later (state scheduled rather
+// than queued). An interval job without run_at_ms first runs one interval from now.
+struct FirstRun {
+  int64_t run_at_ms = 0;
+  bool later = false;
+};
+FirstRun PlanFirstRun(const SubmitJobRequest& request, int64_t now_ms);
 // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))], attempt >= 1.
 int64_t BackoffDelayMs(const JobQueueOptions& options, int attempt);
 // The cursor is the submission sequence number of the last job returned, in decimal.

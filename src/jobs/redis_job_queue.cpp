@@ -358,20 +358,16 @@ class RedisJobQueue final : public JobQueue {
   Result<Job> Submit(const SubmitJobRequest& request) override {
     STREAMGATE_ASSIGN_OR_RETURN(SubmitJobRequest normal, NormalizeSubmit(request, options_));
     const int64_t now = NowMs();
-    const bool later = normal.run_at_ms > now || normal.interval_ms > 0;
-    int64_t run_at = std::max(normal.run_at_ms, now);
-    if (normal.interval_ms > 0 && normal.run_at_ms == 0) run_at = now + normal.interval_ms;
+    const FirstRun first = PlanFirstRun(normal, now);
     return RunJobScript(submit_,
                         {std::to_string(now), NewJobId(), normal.type, normal.payload,
                          std::to_string(normal.priority), std::to_string(normal.max_attempts),
-                         std::to_string(run_at), std::to_string(normal.interval_ms),
-                         normal.idempotency_key, later ? "1" : "0"});
+                         std::to_string(first.run_at_ms), std::to_string(normal.interval_ms),
+                         normal.idempotency_key, first.later ? "1" : "0"});
   }
 
   Result<Job> Schedule(const SubmitJobRequest& request) override {
-    if (request.interval_ms <= 0 && request.run_at_ms <= NowMs()) {
-      return Status::InvalidArgument("a scheduled job needs a future run_at_ms or an interval_ms");
-    }
+    STREAMGATE_RETURN_IF_ERROR(CheckSchedulable(request));
     return Submit(request);
   }
 

@@ -135,9 +135,7 @@ class SqliteJobQueue final : public JobQueue {
   }
 
   Result<Job> Schedule(const SubmitJobRequest& request) override {
-    if (request.interval_ms <= 0 && request.run_at_ms <= NowMs()) {
-      return Status::InvalidArgument("a scheduled job needs a future run_at_ms or an interval_ms");
-    }
+    STREAMGATE_RETURN_IF_ERROR(CheckSchedulable(request));
     return Submit(request);
   }
 
@@ -390,10 +388,7 @@ class SqliteJobQueue final : public JobQueue {
       if (query.executeStep()) return RowToJob(query).job;
     }
     const int64_t now = NowMs();
-    const bool later = request.run_at_ms > now || request.interval_ms > 0;
-    // An interval job without run_at starts one interval from now.
-    int64_t run_at = std::max(request.run_at_ms, now);
-    if (request.interval_ms > 0 && request.run_at_ms == 0) run_at = now + request.interval_ms;
+    const FirstRun first = PlanFirstRun(request, now);
     const std::string id = NewJobId();
     SQLite::Statement insert(*db_,
                              "INSERT INTO jobs (id, type, payload, priority, state, max_attempts, "
@@ -403,9 +398,9 @@ class SqliteJobQueue final : public JobQueue {
     insert.bind(2, request.type);
     insert.bind(3, request.payload);
     insert.bind(4, request.priority);
-    insert.bind(5, later ? "scheduled" : "queued");
+    insert.bind(5, first.later ? "scheduled" : "queued");
     insert.bind(6, request.max_attempts);
-    insert.bind(7, run_at);
+    insert.bind(7, first.run_at_ms);
     insert.bind(8, request.interval_ms);
     if (request.idempotency_key.empty()) {
       insert.bind(9);
