@@ -80,8 +80,10 @@ struct ListJobsRequest {
 };
 
 struct ListJobsResponse {
-  std::vector<Job> jobs;    // in submission order
-  std::string next_cursor;  // "" when there is nothing more
+  std::vector<Job> jobs;  // in submission order
+  // "" when there is nothing more. With filters, a page may hold fewer than `limit` jobs and
+  // still carry a cursor: the Redis backend examines at most 10,000 jobs per call.
+  std::string next_cursor;
 };
 
 enum class JobBackend { kSqlite, kRedis };
