@@ -219,6 +219,8 @@ class JobWorker {
   // their jobs are released for retry. Idempotent.
   void Stop();
   const std::string& worker_id() const;
+  // False while the queue is unreachable (the last Lease failed); never blocks.
+  bool queue_reachable() const;
 
  private:
   struct Impl;

@@ -274,4 +274,6 @@ void JobWorker::Stop() {
 
 const std::string& JobWorker::worker_id() const { return impl_->options.worker_id; }
 
+bool JobWorker::queue_reachable() const { return !impl_->backend_down.load(); }
+
 }  // namespace streamgate

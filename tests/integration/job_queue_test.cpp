@@ -616,7 +616,8 @@ TEST_CASE("JobQueue (redis): a Redis restart costs calls, not the process", "[jo
   Result<Job> down = w.queue->Submit(Request("echo"));
   CHECK(down.status().code() == StatusCode::kUnavailable);
   CHECK(w.queue->Get(before).status().code() == StatusCode::kUnavailable);
-  std::this_thread::sleep_for(50ms);  // the worker's polls fail meanwhile, and it goes on
+  // The worker's polls fail meanwhile; it says so, and goes on.
+  REQUIRE(WaitFor([&] { return !worker->queue_reachable(); }));
   redis.Start();
 
   // Pooled connections broke with the old server; the client notices, reconnects and repeats
@@ -626,6 +627,7 @@ TEST_CASE("JobQueue (redis): a Redis restart costs calls, not the process", "[jo
   REQUIRE(after.ok());
   const Job done = WaitForState(*w.queue, after->id, JobState::kSucceeded);
   CHECK(done.result == R"({"at":"after"})");
+  CHECK(worker->queue_reachable());
   Result<Job> kept = w.queue->Get(before);
   REQUIRE(kept.ok());
   CHECK(kept->state == JobState::kSucceeded);

@@ -177,6 +177,15 @@ class WorkerPlugin final : public ServicePlugin {
     return worker_->Start();
   }
 
+  // Reads a flag the worker keeps; asks the queue nothing, so it is safe on any thread.
+  HealthReport Health() const override {
+    if (worker_ && settings_.run_worker && !worker_->queue_reachable()) {
+      return {HealthState::kDegraded,
+              "the job queue (" + std::string(queue_->backend()) + ") is unreachable; jobs wait"};
+    }
+    return {};
+  }
+
   Status Stop() override {
     if (worker_) worker_->Stop();
     return Status::Ok();
