@@ -13,6 +13,7 @@
 
 #include "streamgate/authenticator.h"
 #include "streamgate/http.h"
+#include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
@@ -42,6 +43,7 @@ struct Config {
   StreamingOptions streaming;                 // STREAMGATE_STREAMING_*
   StorageOptions storage;                     // STREAMGATE_STORAGE_*
   OwnershipOptions chain;                     // STREAMGATE_CHAIN_*
+  JobsConfig jobs;                            // STREAMGATE_JOBS_*
 };
 
 struct ConfigSources {

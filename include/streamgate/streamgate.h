@@ -7,6 +7,7 @@
 #include "streamgate/config.h"
 #include "streamgate/event_bus.h"
 #include "streamgate/http.h"
+#include "streamgate/job_queue.h"
 #include "streamgate/kernel.h"
 #include "streamgate/logging.h"
 #include "streamgate/metadata_store.h"

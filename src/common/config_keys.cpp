@@ -721,6 +721,60 @@ std::vector<ConfigKey> BuildKeys() {
       30000,
       "A failed endpoint is skipped for this long, doubling per consecutive failure up to 30 s "
       "(a node on the wrong chain: 30 s at once)."));
+  // --- jobs ---
+  keys.push_back(EnumKey(
+      "jobs.backend", [](auto& c) -> auto& { return c.jobs.queue.backend; }, {"sqlite", "redis"},
+      "Where jobs are stored: sqlite (<data_dir>/jobs.db, one host) or redis (Streams with a "
+      "consumer group, many worker processes)."));
+  keys.push_back(StringKey(
+      "jobs.redis_host", [](auto& c) -> auto& { return c.jobs.queue.redis_host; }, false,
+      "Redis server of the job queue (jobs.backend=redis)."));
+  keys.push_back(IntegerKey(
+      "jobs.redis_port", [](auto& c) -> auto& { return c.jobs.queue.redis_port; }, 1, 65535,
+      "Redis port of the job queue."));
+  keys.push_back(StringKey(
+      "jobs.redis_password", [](auto& c) -> auto& { return c.jobs.queue.redis_password; }, true,
+      "Redis AUTH password of the job queue; empty sends no AUTH."));
+  keys.push_back(IntegerKey(
+      "jobs.redis_db", [](auto& c) -> auto& { return c.jobs.queue.redis_db; }, 0, 1024,
+      "Redis database number of the job queue."));
+  keys.push_back(StringKey(
+      "jobs.key_prefix", [](auto& c) -> auto& { return c.jobs.queue.key_prefix; }, false,
+      "Prefix of every Redis key of the job queue, so several queues share one server."));
+  keys.push_back(IntegerKey(
+      "jobs.max_attempts", [](auto& c) -> auto& { return c.jobs.queue.max_attempts; }, 1, 1000,
+      "Attempts a job gets (when submitted without max_attempts) before it is failed."));
+  keys.push_back(IntegerKey(
+      "jobs.backoff_base_ms", [](auto& c) -> auto& { return c.jobs.queue.backoff_base_ms; }, 0,
+      kMaxTimeoutMs,
+      "Retry n waits a random time in [0, min(cap, base * 2^(n-1))] (full jitter)."));
+  keys.push_back(IntegerKey(
+      "jobs.backoff_cap_ms", [](auto& c) -> auto& { return c.jobs.queue.backoff_cap_ms; }, 0,
+      kMaxTimeoutMs, "Longest wait before a retry."));
+  keys.push_back(IntegerKey(
+      "jobs.max_payload_bytes", [](auto& c) -> auto& { return c.jobs.queue.max_payload_bytes; },
+      1, 16 * kMiB, "Largest job payload (JSON text); larger submissions are answered 413."));
+  keys.push_back(IntegerKey(
+      "jobs.lease_ms", [](auto& c) -> auto& { return c.jobs.worker.lease_ms; }, 3, kMaxTimeoutMs,
+      "Visibility timeout: a running job whose worker stops heartbeating (every third of this, at "
+      "most every second) is run again by another worker after this long."));
+  keys.push_back(IntegerKey(
+      "jobs.worker_concurrency", [](auto& c) -> auto& { return c.jobs.worker.concurrency; }, 1,
+      1024,
+      "Jobs this process runs at once; each occupies a worker thread (keep it below "
+      "runtime.worker_threads so HTTP handlers still get threads)."));
+  keys.push_back(IntegerKey(
+      "jobs.poll_interval_ms", [](auto& c) -> auto& { return c.jobs.worker.poll_interval_ms; }, 1,
+      kMaxTimeoutMs, "How long an idle worker waits before asking the queue again."));
+  keys.push_back(StringKey(
+      "jobs.worker_id", [](auto& c) -> auto& { return c.jobs.worker.worker_id; }, true,
+      "Name of this worker in leases; empty means <hostname>-<pid>-<random>."));
+  keys.push_back(BooleanKey(
+      "jobs.run_worker", [](auto& c) -> auto& { return c.jobs.run_worker; },
+      "Run job handlers in this process; false only serves the job endpoints."));
+  keys.push_back(BooleanKey(
+      "jobs.builtin_handlers", [](auto& c) -> auto& { return c.jobs.builtin_handlers; },
+      "Register the built-in job types noop, echo, sleep and fail (tests and operations)."));
   return keys;
 }
 
