@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "streamgate/cache.h"
 #include "streamgate/http.h"
 #include "streamgate/logging.h"
+#include "streamgate/metadata_store.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 
@@ -26,6 +28,8 @@ struct Config {
   HttpServerOptions server;                   // STREAMGATE_SERVER_*
   RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
   LogOptions log;                             // STREAMGATE_LOG_*
+  CacheConfig cache;                          // STREAMGATE_CACHE_*
+  MetadataConfig metadata;                    // STREAMGATE_METADATA_*
 };
 
 struct ConfigSources {
