@@ -279,6 +279,10 @@ struct MetadataStore::Impl {
       if (caller != nullptr && item.owner != *caller) {
         return Status::PermissionDenied("only the owner may change this content item");
       }
+      if (patch.only_if_state && item.state != *patch.only_if_state) {
+        return Status::FailedPrecondition("content item is " +
+                                          std::string(ContentStateName(item.state)));
+      }
       ApplyPatch(item, patch);
       STREAMGATE_RETURN_IF_ERROR(ValidateItem(item, options));
       item.updated_unix_ms = std::max(NowMs(), item.created_unix_ms);

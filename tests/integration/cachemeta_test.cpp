@@ -260,6 +260,8 @@ TEST_CASE("Metadata plugin follows upload and transcode events and publishes con
               .status == 200);
   REQUIRE(service.Admin("GET", "/api/v1/cache/get?key=content:up1:meta").status == 200);
 
+  service.Publish("transcode.progress", {{"content_id", "up1"}, {"percent", 10}});
+  REQUIRE(WaitUntil([&] { return service.Item("up1")["state"] == "processing"; }));
   service.Publish("transcode.completed", {{"content_id", "up1"},
                                           {"job_id", "j1"},
                                           {"duration_s", 12.5},
@@ -282,6 +284,10 @@ TEST_CASE("Metadata plugin follows upload and transcode events and publishes con
   CHECK(WaitUntil([&] {
     return service.Admin("GET", "/api/v1/cache/get?key=content:up1:meta").status == 404;
   }));
+  // A late progress report or a redelivered upload event does not move the item backwards.
+  service.Publish("transcode.progress", {{"content_id", "up1"}, {"percent", 90}});
+  service.Publish("upload.completed",
+                  {{"content_id", "up1"}, {"owner", "0xabc"}, {"filename", "z"}});
 
   service.Publish("upload.completed", {{"content_id", "up2"}, {"owner", "o"}, {"filename", "b"}});
   REQUIRE(WaitUntil([&] { return service.Item("up2").is_object(); }));
@@ -292,9 +298,11 @@ TEST_CASE("Metadata plugin follows upload and transcode events and publishes con
   service.Publish("upload.completed", {{"content_id", "bad id!"}, {"owner", "o"}});
   CHECK(WaitUntil([&] {
     std::lock_guard lock(mu);
-    return std::count(updates.begin(), updates.end(), "up1") >= 2 &&
+    return std::count(updates.begin(), updates.end(), "up1") >= 3 &&
            std::count(updates.begin(), updates.end(), "up2") >= 2;
   }));
+  CHECK(service.Item("up1")["state"] == "ready");
+  CHECK(service.Item("up1")["title"] == "My holiday.final");
 }
 
 TEST_CASE("Metadata survives a service restart", "[metadata]") {

@@ -199,7 +199,11 @@ class MetadataPlugin final : public ServicePlugin {
 
   HealthReport Health() const override {
     if (store_ == nullptr) return {HealthState::kUnhealthy, "metadata store not open"};
-    if (!store_->Count().ok()) return {HealthState::kUnhealthy, "metadata store unreadable"};
+    // An index lookup, cheap at any catalogue size; NotFound proves the database answers.
+    const Result<ContentItem> probe = store_->Get("health-probe");
+    if (!probe.ok() && probe.status().code() != StatusCode::kNotFound) {
+      return {HealthState::kUnhealthy, "metadata store unreadable"};
+    }
     return {};
   }
 
@@ -338,13 +342,12 @@ class MetadataPlugin final : public ServicePlugin {
     if (created.status().code() == StatusCode::kAlreadyExists) {
       // Created beforehand through the API (state uploading), or a redelivered event: only
       // move it forward.
+      ContentPatch patch;
+      patch.state = ContentState::kUploaded;
+      patch.only_if_state = ContentState::kUploading;
       Result<ContentItem> existing = store_->Get(id);
-      if (existing.ok() && existing->state == ContentState::kUploading) {
-        ContentPatch patch;
-        patch.state = ContentState::kUploaded;
-        if (existing->title.empty()) patch.title = item.title;
-        Log(store_->UpdateTrusted(id, patch).status(), event);
-      }
+      if (existing.ok() && existing->title.empty()) patch.title = item.title;
+      LogUnlessStale(store_->UpdateTrusted(id, patch).status(), event);
       return;
     }
     Log(created.status(), event);
@@ -381,13 +384,16 @@ class MetadataPlugin final : public ServicePlugin {
   void OnTranscodeProgress(const Event& event) {
     const std::optional<json> data = ParseEvent(event);
     if (!data) return;
-    const std::string id = StringField(*data, "content_id");
-    Result<ContentItem> existing = store_->Get(id);
     // Only the first progress report changes anything (uploaded -> processing).
-    if (!existing.ok() || existing->state != ContentState::kUploaded) return;
     ContentPatch patch;
     patch.state = ContentState::kProcessing;
-    Log(store_->UpdateTrusted(id, patch).status(), event);
+    patch.only_if_state = ContentState::kUploaded;
+    LogUnlessStale(store_->UpdateTrusted(StringField(*data, "content_id"), patch).status(), event);
+  }
+
+  // FailedPrecondition means the item has already moved past what the event would set.
+  static void LogUnlessStale(const Status& status, const Event& event) {
+    if (status.code() != StatusCode::kFailedPrecondition) Log(status, event);
   }
 
   static void Log(const Status& status, const Event& event) {
