@@ -85,4 +85,28 @@ struct RedisCacheOptions {
 // Connects lazily and reconnects after failures; creation fails only on invalid options.
 Result<std::unique_ptr<Cache>> NewRedisCache(const RedisCacheOptions& options);
 
+// The `cache.*` configuration section: which backend the cache plugin builds, and its limits.
+struct CacheConfig {
+  enum class Backend { kLru, kRedis };
+  Backend backend = Backend::kLru;
+  uint64_t max_bytes = uint64_t{64} << 20;  // LRU memory bound
+  uint32_t shards = 16;                     // LRU shards
+  int64_t default_ttl_ms = 0;               // 0: entries live until evicted or deleted
+  uint32_t max_key_bytes = 1024;
+  uint64_t max_value_bytes = uint64_t{1} << 20;
+  std::string redis_host = "127.0.0.1";
+  uint16_t redis_port = 6379;
+  std::string redis_password;
+  uint32_t redis_database = 0;
+  std::string redis_key_prefix = "streamgate:cache:";
+  uint32_t redis_pool_size = 4;
+  int64_t redis_connect_timeout_ms = 1000;
+  int64_t redis_command_timeout_ms = 1000;
+  // Bearer token of the /api/v1/cache admin endpoints; empty disables them (403).
+  std::string admin_token;
+};
+
+// The backend `config` names; InvalidArgument for invalid Redis options.
+Result<std::unique_ptr<Cache>> NewCacheFromConfig(const CacheConfig& config);
+
 }  // namespace streamgate

@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "streamgate/authenticator.h"
+#include "streamgate/cache.h"
 #include "streamgate/http.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
 #include "streamgate/ownership.h"
+#include "streamgate/metadata_store.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 #include "streamgate/streaming.h"
@@ -44,6 +46,8 @@ struct Config {
   StorageOptions storage;                     // STREAMGATE_STORAGE_*
   OwnershipOptions chain;                     // STREAMGATE_CHAIN_*
   JobsConfig jobs;                            // STREAMGATE_JOBS_*
+  CacheConfig cache;                          // STREAMGATE_CACHE_*
+  MetadataConfig metadata;                    // STREAMGATE_METADATA_*
 };
 
 struct ConfigSources {

@@ -56,6 +56,10 @@ struct ContentPatch {
   std::optional<std::string> poster_key;
   std::optional<std::string> hls_key;
   std::optional<std::string> dash_key;
+  // When set, the update applies only while the item is in this state, and otherwise fails
+  // with FailedPrecondition and changes nothing: event handlers use it so that a late or
+  // redelivered event never moves an item backwards (ready -> processing).
+  std::optional<ContentState> only_if_state;
 };
 
 struct ContentPage {

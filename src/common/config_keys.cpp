@@ -775,6 +775,66 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(BooleanKey(
       "jobs.builtin_handlers", [](auto& c) -> auto& { return c.jobs.builtin_handlers; },
       "Register the built-in job types noop, echo, sleep and fail (tests and operations)."));
+  // --- cache ---
+  keys.push_back(EnumKey(
+      "cache.backend", [](auto& c) -> auto& { return c.cache.backend; }, {"lru", "redis"},
+      "Cache backend the cache plugin provides: lru (in-process) or redis (shared)."));
+  keys.push_back(IntegerKey(
+      "cache.max_bytes", [](auto& c) -> auto& { return c.cache.max_bytes; }, 4096, kTiB,
+      "Memory bound of the lru backend (keys, values and bookkeeping); least recently used "
+      "entries are evicted beyond."));
+  keys.push_back(IntegerKey(
+      "cache.shards", [](auto& c) -> auto& { return c.cache.shards; }, 1, 4096,
+      "Independently locked LRU lists of the lru backend (rounded up to a power of two)."));
+  keys.push_back(IntegerKey(
+      "cache.default_ttl_ms", [](auto& c) -> auto& { return c.cache.default_ttl_ms; }, 0,
+      int64_t{365} * kMaxTimeoutMs,
+      "Time-to-live of entries stored without one; 0 means they never expire."));
+  keys.push_back(IntegerKey(
+      "cache.max_key_bytes", [](auto& c) -> auto& { return c.cache.max_key_bytes; }, 1, 65536,
+      "Longest key; longer ones are rejected."));
+  keys.push_back(IntegerKey(
+      "cache.max_value_bytes", [](auto& c) -> auto& { return c.cache.max_value_bytes; }, 1,
+      512 * kMiB, "Largest value; larger ones are rejected."));
+  keys.push_back(StringKey(
+      "cache.redis_host", [](auto& c) -> auto& { return c.cache.redis_host; }, false,
+      "Redis server of the redis backend."));
+  keys.push_back(IntegerKey(
+      "cache.redis_port", [](auto& c) -> auto& { return c.cache.redis_port; }, 1, 65535,
+      "TCP port of the Redis server."));
+  keys.push_back(StringKey(
+      "cache.redis_password", [](auto& c) -> auto& { return c.cache.redis_password; }, true,
+      "Password sent with AUTH after connecting; empty sends none."));
+  keys.push_back(IntegerKey(
+      "cache.redis_database", [](auto& c) -> auto& { return c.cache.redis_database; }, 0, 1024,
+      "Redis database number (SELECT)."));
+  keys.push_back(StringKey(
+      "cache.redis_key_prefix", [](auto& c) -> auto& { return c.cache.redis_key_prefix; }, false,
+      "Prefix of every key the cache stores in Redis, so that it can share a server."));
+  keys.push_back(IntegerKey(
+      "cache.redis_pool_size", [](auto& c) -> auto& { return c.cache.redis_pool_size; }, 1, 1024,
+      "Redis connections kept open; callers beyond this wait for one."));
+  keys.push_back(IntegerKey(
+      "cache.redis_connect_timeout_ms",
+      [](auto& c) -> auto& { return c.cache.redis_connect_timeout_ms; }, 1, kMaxTimeoutMs,
+      "Longest wait for a connection to Redis."));
+  keys.push_back(IntegerKey(
+      "cache.redis_command_timeout_ms",
+      [](auto& c) -> auto& { return c.cache.redis_command_timeout_ms; }, 1, kMaxTimeoutMs,
+      "Longest wait for the answer to one Redis command; the cache then reports Unavailable."));
+  keys.push_back(StringKey(
+      "cache.admin_token", [](auto& c) -> auto& { return c.cache.admin_token; }, true,
+      "Bearer token required by the /api/v1/cache admin endpoints; empty disables them (403)."));
+  // --- metadata ---
+  keys.push_back(BooleanKey(
+      "metadata.trust_owner_header",
+      [](auto& c) -> auto& { return c.metadata.trust_owner_header; },
+      "Take the caller's identity from the X-StreamGate-Owner header (behind a trusted front end "
+      "or in tests only); otherwise callers are anonymous until session authentication is "
+      "wired in."));
+  keys.push_back(IntegerKey(
+      "metadata.max_page_size", [](auto& c) -> auto& { return c.metadata.max_page_size; }, 1,
+      1000, "Largest page (limit) of a metadata list or search."));
   return keys;
 }
 

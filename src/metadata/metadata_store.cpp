@@ -279,6 +279,10 @@ struct MetadataStore::Impl {
       if (caller != nullptr && item.owner != *caller) {
         return Status::PermissionDenied("only the owner may change this content item");
       }
+      if (patch.only_if_state && item.state != *patch.only_if_state) {
+        return Status::FailedPrecondition("content item is " +
+                                          std::string(ContentStateName(item.state)));
+      }
       ApplyPatch(item, patch);
       STREAMGATE_RETURN_IF_ERROR(ValidateItem(item, options));
       item.updated_unix_ms = std::max(NowMs(), item.created_unix_ms);
@@ -490,14 +494,15 @@ Result<ContentPage> MetadataStore::Search(const ContentSearchQuery& query) {
   ContentPage page;
   try {
     Impl::Reader reader(*impl_);
-    // Weights: title 10, tags 5, description 1. Ties keep the newest first.
+    // The ranking runs on the full-text index alone (rank = weighted bm25, see schema.cpp);
+    // only the rows of the page are then joined with their items.
     SQLite::Statement select(
         reader.db(),
         "SELECT i.seq, i.id, i.owner, i.title, i.description, i.tags, i.duration_s, i.state, "
         "i.renditions, i.gating_rule, i.poster_key, i.hls_key, i.dash_key, i.created_ms, "
-        "i.updated_ms FROM items_fts JOIN items i ON i.seq = items_fts.rowid "
-        "WHERE items_fts MATCH ? ORDER BY bm25(items_fts, 10.0, 5.0, 1.0), i.seq DESC "
-        "LIMIT ? OFFSET ?");
+        "i.updated_ms FROM (SELECT rowid AS seq, rank FROM items_fts WHERE items_fts MATCH ? "
+        "ORDER BY rank LIMIT ? OFFSET ?) AS hits JOIN items i ON i.seq = hits.seq "
+        "ORDER BY hits.rank, hits.seq");
     select.bind(1, match);
     select.bind(2, static_cast<int64_t>(query.limit + 1));
     select.bind(3, offset);

@@ -14,8 +14,10 @@ namespace {
 // append a new one.
 const std::vector<const char*>& Migrations() {
   static const std::vector<const char*> migrations = {
-      // 1: items, their full-text index (external content, kept in step by triggers), and the
-      // key that signs page cursors.
+      // 1: items, their full-text index (external content, kept in step by triggers; prefix
+      // indexes for 2- and 3-letter prefixes; `rank` is bm25 with title 10, tags 5,
+      // description 1, so that ORDER BY rank is sorted inside FTS5), and the key that signs
+      // page cursors.
       R"sql(
 CREATE TABLE items (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,7 +41,8 @@ CREATE INDEX items_owner ON items(owner, seq);
 CREATE INDEX items_state ON items(state, seq);
 CREATE VIRTUAL TABLE items_fts USING fts5(
   title, tags_text, description, content='items', content_rowid='seq',
-  tokenize='unicode61 remove_diacritics 2');
+  tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+INSERT INTO items_fts(items_fts, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0)');
 CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
   INSERT INTO items_fts(rowid, title, tags_text, description)
     VALUES (new.seq, new.title, new.tags_text, new.description);

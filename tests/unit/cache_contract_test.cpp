@@ -2,18 +2,45 @@
 //
 // The behaviour every Cache backend shares, run against each backend (GENERATE): the in-process
 // LRU and Redis (a real redis-server on a free loopback port, started by the test).
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "streamgate/cache.h"
+#include "test_redis_server.h"
 
 namespace streamgate {
 namespace {
 
 using namespace std::chrono_literals;
+
+// One redis-server for the contract runs of this process; each run uses its own key prefix.
+testing::TestRedisServer& SharedRedis() {
+  static testing::TestRedisServer server;
+  return server;
+}
+
+std::string UniquePrefix() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return "test:" + std::to_string(rd()) + ":" + std::to_string(counter++) + ":";
+}
+
+RedisCacheOptions RedisOptions(int port) {
+  RedisCacheOptions options;
+  options.port = port;
+  options.key_prefix = UniquePrefix();
+  options.max_key_bytes = 64;
+  options.max_value_bytes = 4096;
+  options.connect_timeout = 2000ms;
+  options.command_timeout = 2000ms;
+  return options;
+}
 
 std::unique_ptr<Cache> MakeCache(const std::string& backend) {
   if (backend == "lru") {
@@ -22,12 +49,23 @@ std::unique_ptr<Cache> MakeCache(const std::string& backend) {
     options.max_value_bytes = 4096;
     return NewLruCache(options);
   }
-  FAIL("unknown backend " << backend);
-  return nullptr;
+  Result<std::unique_ptr<Cache>> cache = NewRedisCache(RedisOptions(SharedRedis().port()));
+  REQUIRE(cache.ok());
+  return std::move(cache).value();
+}
+
+template <typename Predicate>
+bool WaitUntil(Predicate predicate, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
 }
 
 TEST_CASE("Cache contract", "[cache]") {
-  const std::string backend = GENERATE(as<std::string>{}, "lru");
+  const std::string backend = GENERATE(as<std::string>{}, "lru", "redis");
   INFO("backend " << backend);
   std::unique_ptr<Cache> cache = MakeCache(backend);
   REQUIRE(cache->backend() == backend);
@@ -117,6 +155,89 @@ TEST_CASE("Cache contract", "[cache]") {
     CHECK(cache->Stats().entries == 0);
     CHECK(cache->Get("a").status().code() == StatusCode::kNotFound);
   }
+}
+
+TEST_CASE("Cache contract: concurrent Takes hand a value to one caller", "[cache]") {
+  const std::string backend = GENERATE(as<std::string>{}, "lru", "redis");
+  INFO("backend " << backend);
+  std::unique_ptr<Cache> cache = MakeCache(backend);
+  for (int round = 0; round < 20; ++round) {
+    REQUIRE(cache->Set("nonce", "n").ok());
+    std::atomic<int> winners{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        if (cache->Take("nonce").ok()) winners.fetch_add(1);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    REQUIRE(winners.load() == 1);
+  }
+}
+
+TEST_CASE("Redis cache: keys live under the key prefix, other prefixes untouched",
+          "[cache][redis]") {
+  RedisCacheOptions a_options = RedisOptions(SharedRedis().port());
+  RedisCacheOptions b_options = RedisOptions(SharedRedis().port());
+  auto a = NewRedisCache(a_options).value();
+  auto b = NewRedisCache(b_options).value();
+  REQUIRE(a->Set("k", "from a").ok());
+  REQUIRE(b->Set("k", "from b").ok());
+  REQUIRE(a->Clear().ok());
+  CHECK(a->Get("k").status().code() == StatusCode::kNotFound);
+  CHECK(b->Get("k").value() == "from b");
+  CHECK(b->Stats().entries == 1);
+}
+
+TEST_CASE("Redis cache: invalid options, unreachable server", "[cache][redis]") {
+  RedisCacheOptions options;
+  options.pool_size = 0;
+  CHECK(NewRedisCache(options).status().code() == StatusCode::kInvalidArgument);
+  options = RedisCacheOptions();
+  options.port = 70000;
+  CHECK(NewRedisCache(options).status().code() == StatusCode::kInvalidArgument);
+  options = RedisCacheOptions();
+  options.host = "";
+  CHECK(NewRedisCache(options).status().code() == StatusCode::kInvalidArgument);
+
+  int dead_port = 0;
+  {
+    testing::TestRedisServer server;
+    dead_port = server.port();
+  }  // stopped: nothing listens there now
+  auto cache = NewRedisCache(RedisOptions(dead_port)).value();
+  CHECK(cache->Get("k").status().code() == StatusCode::kUnavailable);
+  CHECK(cache->Set("k", "v").code() == StatusCode::kUnavailable);
+  CHECK(cache->Take("k").status().code() == StatusCode::kUnavailable);
+  CHECK(cache->DeleteByPrefix("k").status().code() == StatusCode::kUnavailable);
+}
+
+TEST_CASE("Redis cache survives a server restart", "[cache][redis]") {
+  testing::TestRedisServer server;
+  RedisCacheOptions options = RedisOptions(server.port());
+  options.pool_size = 3;
+  options.command_timeout = 500ms;
+  options.connect_timeout = 500ms;
+  auto cache = NewRedisCache(options).value();
+  // Open every pooled connection, so that each one goes stale at the restart.
+  std::vector<std::thread> warm;
+  for (int t = 0; t < 3; ++t) {
+    warm.emplace_back([&, t] { REQUIRE(cache->Set("k" + std::to_string(t), "v").ok()); });
+  }
+  for (auto& thread : warm) thread.join();
+  REQUIRE(cache->Get("k0").value() == "v");
+
+  server.Stop();
+  for (int i = 0; i < 5; ++i) {
+    CHECK(cache->Get("k0").status().code() == StatusCode::kUnavailable);
+    CHECK(cache->Set("k0", "x").code() == StatusCode::kUnavailable);
+  }
+  REQUIRE(server.Start());
+  // The server came back empty (no persistence); the cache reconnects on its own.
+  REQUIRE(WaitUntil([&] { return cache->Set("after", "restart").ok(); }));
+  CHECK(cache->Get("after").value() == "restart");
+  CHECK(cache->Get("k0").status().code() == StatusCode::kNotFound);
+  CHECK(cache->Take("after").value() == "restart");
 }
 
 }  // namespace

@@ -113,6 +113,15 @@ TEST_CASE("MetadataStore CRUD with owner checks", "[metadata]") {
   CHECK(store->Get(id)->gating_rule_json == item.gating_rule_json);
 
   CHECK(store->Update("missing", patch, "alice").status().code() == StatusCode::kNotFound);
+
+  // Conditional state transitions (what event handlers use).
+  ContentPatch forward;
+  forward.state = ContentState::kProcessing;
+  forward.only_if_state = ContentState::kUploaded;
+  CHECK(store->UpdateTrusted(id, forward).status().code() == StatusCode::kFailedPrecondition);
+  CHECK(store->Get(id)->state == ContentState::kUploading);
+  forward.only_if_state = ContentState::kUploading;
+  CHECK(store->UpdateTrusted(id, forward)->state == ContentState::kProcessing);
   CHECK(store->Delete(id, "mallory").code() == StatusCode::kPermissionDenied);
   CHECK(store->Get(id).ok());
   REQUIRE(store->Delete(id, "alice").ok());
@@ -120,7 +129,7 @@ TEST_CASE("MetadataStore CRUD with owner checks", "[metadata]") {
   CHECK(store->Delete(id, "alice").code() == StatusCode::kNotFound);
 
   std::lock_guard lock(mu);
-  CHECK(changes == std::vector<std::string>{id, id, id});  // create, update, delete
+  CHECK(changes == std::vector<std::string>{id, id, id, id});  // create, 2 updates, delete
 }
 
 TEST_CASE("MetadataStore rejects invalid items and stores nothing", "[metadata]") {
