@@ -16,15 +16,15 @@
 #include "streamgate/http.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
+#include "streamgate/metadata_store.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
 #include "streamgate/ownership.h"
-#include "streamgate/metadata_store.h"
 #include "streamgate/result.h"
 #include "streamgate/runtime.h"
 #include "streamgate/streaming.h"
-#include "streamgate/uploader.h"
 #include "streamgate/transcoder.h"
+#include "streamgate/uploader.h"
 
 namespace streamgate {
 
@@ -32,22 +32,22 @@ struct Config {
   // Which shell this is ("streamgate" for the monolith, "upload", …): logs, health, metrics.
   std::string service = "streamgate";
   // Every file the process writes (SQLite files, uploads, media) lives below this directory.
-  std::string data_dir = "./data";            // STREAMGATE_DATA_DIR
-  HttpServerOptions server;                   // STREAMGATE_SERVER_*
-  RuntimeOptions runtime;                     // STREAMGATE_RUNTIME_*
-  LogOptions log;                             // STREAMGATE_LOG_*
-  UploaderOptions upload;                     // STREAMGATE_UPLOAD_* (state_dir: data_dir)
-  TranscodeSettings transcode;                // STREAMGATE_TRANSCODE_*
+  std::string data_dir = "./data";  // STREAMGATE_DATA_DIR
+  HttpServerOptions server;         // STREAMGATE_SERVER_*
+  RuntimeOptions runtime;           // STREAMGATE_RUNTIME_*
+  LogOptions log;                   // STREAMGATE_LOG_*
+  UploaderOptions upload;           // STREAMGATE_UPLOAD_* (state_dir: data_dir)
+  TranscodeSettings transcode;      // STREAMGATE_TRANSCODE_*
   // Wallet sign-in (STREAMGATE_AUTH_*). `auth.jwt_key_file` empty and `auth.jwt_keys` empty:
   // the auth plugin keeps its keys in <data_dir>/auth/session_keys (created on first start).
   AuthenticatorOptions auth;
-  MonitorOptions monitor;                     // STREAMGATE_MONITOR_*
-  StreamingOptions streaming;                 // STREAMGATE_STREAMING_*
-  StorageOptions storage;                     // STREAMGATE_STORAGE_*
-  OwnershipOptions chain;                     // STREAMGATE_CHAIN_*
-  JobsConfig jobs;                            // STREAMGATE_JOBS_*
-  CacheConfig cache;                          // STREAMGATE_CACHE_*
-  MetadataConfig metadata;                    // STREAMGATE_METADATA_*
+  MonitorOptions monitor;      // STREAMGATE_MONITOR_*
+  StreamingOptions streaming;  // STREAMGATE_STREAMING_*
+  StorageOptions storage;      // STREAMGATE_STORAGE_*
+  OwnershipOptions chain;      // STREAMGATE_CHAIN_*
+  JobsConfig jobs;             // STREAMGATE_JOBS_*
+  CacheConfig cache;           // STREAMGATE_CACHE_*
+  MetadataConfig metadata;     // STREAMGATE_METADATA_*
 };
 
 struct ConfigSources {
@@ -72,9 +72,9 @@ std::string ConfigToJson(const Config& config);
 
 // One entry per key, for --help and docs/configuration.md.
 struct ConfigKeyInfo {
-  std::string key;           // "server.port"
-  std::string env;           // "STREAMGATE_SERVER_PORT"
-  std::string type;          // "integer", "string", "boolean", "enum(text|json)"
+  std::string key;   // "server.port"
+  std::string env;   // "STREAMGATE_SERVER_PORT"
+  std::string type;  // "integer", "string", "boolean", "enum(text|json)"
   std::string default_value;
   std::string description;
 };
