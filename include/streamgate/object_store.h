@@ -107,4 +107,10 @@ struct StorageOptions {
   S3ObjectStoreOptions s3;        // used when backend is "s3"
 };
 
+// The backend `options.backend` names: "local" keeps objects under <data_dir>/objects (the
+// embedded default); "s3" uses options.s3. InvalidArgument for an unknown backend or bad options.
+Result<std::unique_ptr<ObjectStore>> NewObjectStore(const StorageOptions& options,
+                                                    const std::string& data_dir);
+
+
 }  // namespace streamgate

@@ -732,8 +732,8 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(IntegerKey(
       "jobs.redis_port", [](auto& c) -> auto& { return c.jobs.queue.redis_port; }, 1, 65535,
       "Redis port of the job queue."));
-  keys.push_back(StringKey(
-      "jobs.redis_password", [](auto& c) -> auto& { return c.jobs.queue.redis_password; }, true,
+  keys.push_back(SecretKey(
+      "jobs.redis_password", [](auto& c) -> auto& { return c.jobs.queue.redis_password; },
       "Redis AUTH password of the job queue; empty sends no AUTH."));
   keys.push_back(IntegerKey(
       "jobs.redis_db", [](auto& c) -> auto& { return c.jobs.queue.redis_db; }, 0, 1024,
@@ -802,8 +802,8 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(IntegerKey(
       "cache.redis_port", [](auto& c) -> auto& { return c.cache.redis_port; }, 1, 65535,
       "TCP port of the Redis server."));
-  keys.push_back(StringKey(
-      "cache.redis_password", [](auto& c) -> auto& { return c.cache.redis_password; }, true,
+  keys.push_back(SecretKey(
+      "cache.redis_password", [](auto& c) -> auto& { return c.cache.redis_password; },
       "Password sent with AUTH after connecting; empty sends none."));
   keys.push_back(IntegerKey(
       "cache.redis_database", [](auto& c) -> auto& { return c.cache.redis_database; }, 0, 1024,
@@ -822,8 +822,8 @@ std::vector<ConfigKey> BuildKeys() {
       "cache.redis_command_timeout_ms",
       [](auto& c) -> auto& { return c.cache.redis_command_timeout_ms; }, 1, kMaxTimeoutMs,
       "Longest wait for the answer to one Redis command; the cache then reports Unavailable."));
-  keys.push_back(StringKey(
-      "cache.admin_token", [](auto& c) -> auto& { return c.cache.admin_token; }, true,
+  keys.push_back(SecretKey(
+      "cache.admin_token", [](auto& c) -> auto& { return c.cache.admin_token; },
       "Bearer token required by the /api/v1/cache admin endpoints; empty disables them (403)."));
   // --- metadata ---
   keys.push_back(BooleanKey(
@@ -835,13 +835,6 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(IntegerKey(
       "metadata.max_page_size", [](auto& c) -> auto& { return c.metadata.max_page_size; }, 1,
       1000, "Largest page (limit) of a metadata list or search."));
-  return keys;
-}
-
-}  // namespace
-
-const std::vector<ConfigKey>& ConfigKeys() {
-  static const std::vector<ConfigKey> keys = BuildKeys();
   // --- streaming ---
   keys.push_back(IntegerKey(
       "streaming.token_ttl_s", [](auto& c) -> auto& { return c.streaming.token_ttl_s; }, 1,
@@ -866,6 +859,13 @@ const std::vector<ConfigKey>& ConfigKeys() {
       "streaming.package_cache_entries",
       [](auto& c) -> auto& { return c.streaming.package_cache_entries; }, 1, 1'000'000,
       "Packaged items kept parsed in memory so playlists render without I/O."));
+  return keys;
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = BuildKeys();
   return keys;
 }
 

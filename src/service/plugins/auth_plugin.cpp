@@ -12,6 +12,8 @@
 #include "service/plugins/service_plugin.h"
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
+#include "streamgate/metadata_store.h"
+#include "streamgate/ownership.h"
 #include "streamgate/plugins.h"
 
 namespace streamgate {
@@ -65,6 +67,12 @@ class AuthPlugin final : public ServicePlugin {
     if (!created.ok()) return created.status();
     authenticator_ = std::shared_ptr<Authenticator>(std::move(*created));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<Authenticator>(authenticator_));
+    // Ownership answers are cached in the same store as nonces (their own key prefix).
+    Result<std::unique_ptr<OwnershipVerifier>> verifier =
+        OwnershipVerifier::Create(context.config.chain, nonces_);
+    if (!verifier.ok()) return verifier.status().WithContext("chain");
+    verifier_ = std::shared_ptr<OwnershipVerifier>(std::move(*verifier));
+    STREAMGATE_RETURN_IF_ERROR(context.services.Provide<OwnershipVerifier>(verifier_));
 
     RouteOptions route;
     route.max_body_bytes = kMaxAuthBodyBytes;
@@ -79,6 +87,9 @@ class AuthPlugin final : public ServicePlugin {
     STREAMGATE_RETURN_IF_ERROR(context.router.Add(
         HttpMethod::kPost, "/api/v1/auth/verify-token",
         [this](HttpRequest& request) { return VerifyToken(request); }, route));
+    STREAMGATE_RETURN_IF_ERROR(context.router.Add(
+        HttpMethod::kPost, "/api/v1/auth/verify-nft",
+        [this](HttpRequest& request) { return VerifyNft(request); }, route));
     return Status::Ok();
   }
 
@@ -184,7 +195,58 @@ class AuthPlugin final : public ServicePlugin {
     return JsonOk({{"valid", true}, {"claims", ClaimsJson(*claims)}});
   }
 
+  // POST /api/v1/auth/verify-nft (session required): does the caller's own wallet hold what a
+  // rule names? The rule is a content item's stored rule ({"content_id"}) or one given inline
+  // ({"rule": {...}}) for a wallet UI to show; either way only the session's wallet is checked,
+  // and the answer grants nothing (playback tokens come from the streaming gate). Chain
+  // failures are 503, never "not owned".
+  HttpResponse VerifyNft(HttpRequest& request) {
+    Result<SessionClaims> claims = authenticator_->VerifyBearer(request.Header("Authorization"));
+    if (!claims.ok()) {
+      HttpResponse response = HttpResponse::Error(claims.status());
+      response.headers.Set("WWW-Authenticate", "Bearer");
+      return response;
+    }
+    Result<Json> body = BodyObject(request);
+    if (!body.ok()) return HttpResponse::Error(body.status());
+    Result<std::string> content_id = StringField(*body, "content_id");
+    if (!content_id.ok()) return HttpResponse::Error(content_id.status());
+    std::string rule_json;
+    if (!content_id->empty()) {
+      std::shared_ptr<MetadataStore> metadata = services_->Find<MetadataStore>();
+      if (metadata == nullptr) {
+        return HttpResponse::Error(
+            Status::FailedPrecondition("content rules need the metadata plugin in this process"));
+      }
+      Result<ContentItem> item = metadata->Get(*content_id);
+      if (!item.ok()) return HttpResponse::Error(item.status());
+      if (item->gating_rule_json.empty()) {
+        return JsonOk({{"wallet", claims->sub}, {"owned", true}, {"reason", "public content"}});
+      }
+      rule_json = item->gating_rule_json;
+    } else if (body->contains("rule") && (*body)["rule"].is_object()) {
+      rule_json = (*body)["rule"].dump();
+    } else {
+      return HttpResponse::Error(Status::InvalidArgument("give content_id or rule (an object)"));
+    }
+    Result<GatingRule> rule = ParseGatingRule(rule_json);
+    if (!rule.ok()) return HttpResponse::Error(rule.status());
+    Result<OwnershipDecision> decision = verifier_->Check(*rule, claims->sub);
+    if (!decision.ok()) {
+      const StatusCode code = decision.status().code() == StatusCode::kInvalidArgument
+                                  ? StatusCode::kInvalidArgument
+                                  : StatusCode::kUnavailable;
+      return HttpResponse::Error(
+          Status(code, "ownership could not be verified: " + decision.status().message()));
+    }
+    return JsonOk({{"wallet", claims->sub},
+                   {"owned", decision->owned()},
+                   {"reason", decision->reason},
+                   {"from_cache", decision->from_cache}});
+  }
+
   ServiceRegistry* services_ = nullptr;
+  std::shared_ptr<OwnershipVerifier> verifier_;
   std::shared_ptr<DeferredCache> nonces_;
   std::shared_ptr<Authenticator> authenticator_;
 };

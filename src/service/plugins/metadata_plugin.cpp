@@ -14,7 +14,9 @@
 
 #include "common/log.h"
 #include "service/plugins/service_plugin.h"
+#include "service/session_caller.h"
 #include "streamgate/metadata_store.h"
+#include "streamgate/ownership.h"
 #include "streamgate/plugins.h"
 
 namespace streamgate {
@@ -96,7 +98,10 @@ Status ReadEditableFields(const json& body, ContentPatch& patch, bool allow_id) 
       if (value.is_null()) {
         patch.gating_rule_json = "";
       } else if (value.is_object()) {
-        patch.gating_rule_json = Dump(value);
+        // Validated and stored in canonical form: the streaming gate parses it on every start.
+        Result<GatingRule> rule = ParseGatingRule(Dump(value));
+        if (!rule.ok()) return rule.status().WithContext("gating_rule");
+        patch.gating_rule_json = GatingRuleToJson(*rule);
       } else {
         return Status::InvalidArgument("gating_rule must be a JSON object or null");
       }
@@ -148,6 +153,7 @@ class MetadataPlugin final : public ServicePlugin {
   Status Init(PluginContext& context) override {
     STREAMGATE_RETURN_IF_ERROR(ServicePlugin::Init(context));
     events_ = &context.events;
+    services_ = &context.services;
     std::error_code ec;
     std::filesystem::create_directories(config().data_dir, ec);
     MetadataStoreOptions options;
@@ -191,6 +197,11 @@ class MetadataPlugin final : public ServicePlugin {
     return Status::Ok();
   }
 
+  Status Start() override {
+    STREAMGATE_ASSIGN_OR_RETURN(sessions_, FindOrCreateSessionVerifier(*services_, config()));
+    return Status::Ok();
+  }
+
   Status Stop() override {
     for (const SubscriptionId id : subscriptions_) events_->Unsubscribe(id);
     subscriptions_.clear();
@@ -208,10 +219,12 @@ class MetadataPlugin final : public ServicePlugin {
   }
 
  private:
-  // The one seam for the caller's identity. Until session authentication is wired in, a
-  // trusted front end (or a test) may name the caller in X-StreamGate-Owner when
-  // metadata.trust_owner_header is set; everyone else is "anonymous".
+  // The caller's identity: the wallet of a valid session ("Authorization: Bearer …"; a bad
+  // token is 401). Without a session, a trusted front end (or a test) may name the caller in
+  // X-StreamGate-Owner when metadata.trust_owner_header is set; everyone else is "anonymous".
   Result<std::string> Caller(const HttpRequest& request) const {
+    STREAMGATE_ASSIGN_OR_RETURN(std::string wallet, SessionWallet(request, *sessions_));
+    if (!wallet.empty()) return wallet;
     if (!config().metadata.trust_owner_header) return std::string(kAnonymous);
     const std::string_view owner = request.Header(kOwnerHeader);
     if (owner.empty()) return std::string(kAnonymous);
@@ -405,6 +418,8 @@ class MetadataPlugin final : public ServicePlugin {
 
   EventBus* events_ = nullptr;
   std::shared_ptr<MetadataStore> store_;
+  ServiceRegistry* services_ = nullptr;
+  std::shared_ptr<Authenticator> sessions_;  // set in Start()
   std::vector<SubscriptionId> subscriptions_;
 };
 

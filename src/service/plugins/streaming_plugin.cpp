@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/runtime_impl.h"
 #include "service/plugins/service_plugin.h"
+#include "service/session_caller.h"
 #include "streaming/access_gate.h"
 #include "streaming/delivery_path.h"
 #include "streaming/package_library.h"
@@ -87,9 +88,8 @@ class StreamingPlugin final : public ServicePlugin {
   Status Start() override {
     std::shared_ptr<ObjectStore> store = services_->Find<ObjectStore>();
     if (store == nullptr) {
-      LocalObjectStoreOptions local;
-      local.root = config().data_dir + "/objects";
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own, NewLocalObjectStore(local));
+      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
+                                  NewObjectStore(config().storage, config().data_dir));
       store = std::move(own);
     }
     library_ = std::make_shared<PackageLibrary>(
@@ -103,18 +103,7 @@ class StreamingPlugin final : public ServicePlugin {
                                   MetadataStore::Open(metadata));
       metadata_ = std::move(own);
     }
-    // Session tokens are checked with the auth plugin's keys; a streaming service of its own
-    // reads the same keys from the same configuration.
-    authenticator_ = services_->Find<Authenticator>();
-    if (authenticator_ == nullptr) {
-      AuthenticatorOptions auth = config().auth;
-      if (auth.jwt_keys.empty() && auth.jwt_key_file.empty()) {
-        auth.jwt_key_file = config().data_dir + "/auth/session_keys";
-      }
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<Authenticator> own,
-                                  Authenticator::Create(auth, std::shared_ptr<Cache>(NewLruCache())));
-      authenticator_ = std::move(own);
-    }
+    STREAMGATE_ASSIGN_OR_RETURN(authenticator_, FindOrCreateSessionVerifier(*services_, config()));
     verifier_ = services_->Find<OwnershipVerifier>();
     if (verifier_ == nullptr && !config().chain.endpoints.empty()) {
       STREAMGATE_ASSIGN_OR_RETURN(

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "http/http_date.h"
 #include "service/plugins/service_plugin.h"
+#include "service/session_caller.h"
 #include "streamgate/plugins.h"
 #include "streamgate/uploader.h"
 #include "upload/digest.h"
@@ -265,8 +266,15 @@ class UploadPlugin final : public ServicePlugin {
   }
 
   Status Start() override {
-    // Sessions, when some plugin verifies them (see UploadOwnerResolver).
+    // An embedder's own resolver wins; otherwise uploads carrying a session are bound to its
+    // wallet (see UploadOwnerResolver).
     owner_resolver_ = services_->Find<UploadOwnerResolver>();
+    if (owner_resolver_ == nullptr) {
+      STREAMGATE_ASSIGN_OR_RETURN(std::shared_ptr<Authenticator> sessions,
+                                  FindOrCreateSessionVerifier(*services_, config()));
+      owner_resolver_ = std::make_shared<UploadOwnerResolver>(UploadOwnerResolver{
+          [sessions](const HttpRequest& request) { return SessionWallet(request, *sessions); }});
+    }
     return Status::Ok();
   }
 
@@ -276,13 +284,10 @@ class UploadPlugin final : public ServicePlugin {
   }
 
  private:
-  // The one place choosing the backend. Local disk under <data_dir>/objects today; the storage
-  // config section (S3) plugs in here.
+  // The backend the storage section names (local disk under <data_dir>/objects by default).
   Result<std::shared_ptr<ObjectStore>> MakeObjectStore() const {
-    LocalObjectStoreOptions local;
-    local.root = config().data_dir + "/objects";
-    local.fsync = config().upload.fsync;
-    STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, NewLocalObjectStore(local));
+    STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store,
+                                NewObjectStore(config().storage, config().data_dir));
     return std::shared_ptr<ObjectStore>(std::move(store));
   }
 
