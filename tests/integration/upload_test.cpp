@@ -952,3 +952,77 @@ TEST_CASE("tus-js-client uploads, is interrupted, and resumes", "[uploader][tus-
 }
 
 }  // namespace streamgate
+
+namespace streamgate {
+
+TEST_CASE("upload: the chunk map survives a restart", "[uploader]") {
+  TempDir dir;
+  Config config = UploadConfig(dir.path);
+  config.upload.min_chunk_bytes = 1024;
+  const std::string file = FakeMp4(5000, 13);
+  const std::string c0 = file.substr(0, 2048);
+  const std::string c1 = file.substr(2048, 2048);
+  const std::string c2 = file.substr(4096);
+  std::string id;
+  std::string secret;
+  {
+    Server server(config);
+    TestHttpResponse first = server.Send(
+        "POST",
+        "/api/v1/upload/chunk?filename=r.mp4&size=5000&chunk_size=2048&index=1&sha256=" +
+            Sha256Hex(c1) + "&file_sha256=" + Sha256Hex(file),
+        {}, c1);
+    REQUIRE(first.status == 201);
+    const nlohmann::json info = nlohmann::json::parse(first.body);
+    id = info["upload_id"];
+    secret = info["upload_secret"];
+  }
+  Server server(config);
+  const std::pair<std::string, std::string> auth{"Upload-Secret", secret};
+  TestHttpResponse status = server.Send("GET", "/api/v1/upload/status?upload_id=" + id, {auth});
+  REQUIRE(status.status == 200);
+  nlohmann::json info = nlohmann::json::parse(status.body);
+  CHECK(info["chunks_present"] == nlohmann::json::array({1}));
+  CHECK(info["bytes_received"] == 2048);
+  auto send = [&](uint32_t index, const std::string& bytes) {
+    return server.Send("POST",
+                       "/api/v1/upload/chunk?upload_id=" + id + "&index=" + std::to_string(index) +
+                           "&sha256=" + Sha256Hex(bytes),
+                       {auth}, bytes);
+  };
+  CHECK(send(1, c1).status == 409);  // still known as received
+  CHECK(send(0, c0).status == 200);
+  CHECK(send(2, c2).status == 200);
+  // The file's SHA-256 declared at creation is checked at completion.
+  TestHttpResponse done = server.Send("POST", "/api/v1/upload/complete?upload_id=" + id, {auth});
+  INFO(done.body);
+  REQUIRE(done.status == 200);
+  info = nlohmann::json::parse(done.body);
+  CHECK(info["sha256"] == Sha256Hex(file));
+  CHECK(server.ObjectBytes(info["object_key"]) == file);
+}
+
+TEST_CASE("upload: whole file with Transfer-Encoding: chunked", "[uploader]") {
+  TempDir dir;
+  Server server(UploadConfig(dir.path));
+  const std::string file = FakeMp4(100'000, 17);
+  std::string request =
+      "POST /api/v1/upload?filename=te.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  for (std::size_t at = 0; at < file.size(); at += 30'000) {
+    const std::string piece = file.substr(at, 30'000);
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    request += size + piece + "\r\n";
+  }
+  request += "0\r\n\r\n";
+  TestHttpClient client(server.port);
+  TestHttpResponse response = client.Exchange(request);
+  INFO(response.body);
+  REQUIRE(response.status == 201);
+  const nlohmann::json info = nlohmann::json::parse(response.body);
+  CHECK(info["size"] == file.size());
+  CHECK(server.ObjectBytes(info["object_key"]) == file);
+}
+
+}  // namespace streamgate
