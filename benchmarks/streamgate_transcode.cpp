@@ -8,13 +8,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "streamgate/runtime.h"
 #include "streamgate/transcoder.h"
 
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
                  "usage: %s INPUT OUTPUT_DIR [--ladder H:KBPS,...] [--preset P] [--segment S] "
-                 "[--threads N] [--no-poster] [--aes128]\n",
+                 "[--threads N] [--parallel N] [--no-poster] [--aes128]\n",
                  argv[0]);
     return 2;
   }
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
       options.packager.segment_seconds = std::atof(argv[++i]);
     } else if (flag == "--threads" && has_value) {
       options.encoder_threads = std::atoi(argv[++i]);
+    } else if (flag == "--parallel" && has_value) {
+      options.parallel_rungs = std::atoi(argv[++i]);
     } else if (flag == "--no-poster") {
       options.poster = false;
     } else if (flag == "--aes128") {
@@ -44,7 +47,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto transcoder = streamgate::Transcoder::Create(options);
+  // Workers for parallel rungs; the transcode itself runs on this thread.
+  auto runtime = streamgate::Runtime::Create({1, options.parallel_rungs});
+  if (!runtime.ok()) {
+    std::fprintf(stderr, "%s\n", runtime.status().ToString().c_str());
+    return 2;
+  }
+  auto transcoder = streamgate::Transcoder::Create(options, runtime->get());
   if (!transcoder.ok()) {
     std::fprintf(stderr, "%s\n", transcoder.status().ToString().c_str());
     return 2;

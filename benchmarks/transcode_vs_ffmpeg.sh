@@ -20,6 +20,7 @@ PRESET=${PRESET:-veryfast}
 SEGMENT=${SEGMENT:-4}
 ROUNDS=${ROUNDS:-1}
 LADDER=${LADDER:-1080:5000,720:3000,480:1200,360:800}
+PARALLEL=${PARALLEL:-1}  # transcode.parallel_rungs for (a)
 TOOL=$BUILD_DIR/benchmarks/streamgate_transcode
 [[ -x $TOOL ]] || { echo "no $TOOL (cmake --build $BUILD_DIR --target streamgate_transcode)" >&2; exit 1; }
 
@@ -56,7 +57,8 @@ scale_for() { # HEIGHT → W:H (even, aspect kept)
 
 run_a() {
   rm -rf "$WORK/a"
-  "$TOOL" "$SOURCE" "$WORK/a" --ladder "$LADDER" --preset "$PRESET" --segment "$SEGMENT" >/dev/null
+  "$TOOL" "$SOURCE" "$WORK/a" --ladder "$LADDER" --preset "$PRESET" --segment "$SEGMENT" \
+    --parallel "$PARALLEL" >/dev/null
 }
 
 run_b() {

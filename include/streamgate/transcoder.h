@@ -23,6 +23,8 @@
 
 namespace streamgate {
 
+class Runtime;
+
 struct LadderRung {
   std::string name;    // directory and rendition name; "" means "<height>p"
   int height = 0;      // output height; the width follows the source aspect ratio (even)
@@ -58,6 +60,10 @@ struct TranscoderOptions {
   int encoder_threads = 0;
   int decoder_threads = 0;
   int filter_threads = 0;
+  // Rungs encoded at the same time, on the Runtime's workers given to Create (1 = one after the
+  // other on the calling thread; without a Runtime always 1). The calling thread takes part, so
+  // a busy pool only slows this down, never blocks it.
+  int parallel_rungs = 1;
   bool poster = true;
   int poster_width = 640;  // poster JPEG width (never upscaled)
   // Hostile-input bounds: larger declared video is rejected before any frame is decoded.
@@ -115,11 +121,14 @@ struct TranscodeResult {
 
 // Thread-safe: Transcode may run concurrently from several threads (each call is independent).
 // Each call blocks its thread for the whole transcode; x264 and the decoder use their own
-// helper threads within the configured budget. Ownership: holds only its options.
+// helper threads within the configured budget. Ownership: holds its options and borrows the
+// Runtime given to Create.
 class Transcoder {
  public:
-  // InvalidArgument for an empty ladder, bad bounds or an unknown preset.
-  static Result<std::unique_ptr<Transcoder>> Create(TranscoderOptions options);
+  // InvalidArgument for an empty ladder, bad bounds or an unknown preset. `runtime` (borrowed,
+  // may be null; must outlive the Transcoder) lends workers for parallel_rungs > 1.
+  static Result<std::unique_ptr<Transcoder>> Create(TranscoderOptions options,
+                                                    Runtime* runtime = nullptr);
   ~Transcoder();
   Transcoder(const Transcoder&) = delete;
   Transcoder& operator=(const Transcoder&) = delete;
@@ -131,8 +140,9 @@ class Transcoder {
   const TranscoderOptions& options() const;
 
  private:
-  explicit Transcoder(TranscoderOptions options);
+  Transcoder(TranscoderOptions options, Runtime* runtime);
   TranscoderOptions options_;
+  Runtime* runtime_;
 };
 
 }  // namespace streamgate

@@ -457,6 +457,10 @@ std::vector<ConfigKey> BuildKeys() {
       [](auto& c) -> auto& { return c.transcode.transcoder.decoder_threads; }, 0, 64,
       "Decoder threads per job; 0 means automatic."));
   keys.push_back(IntegerKey(
+      "transcode.parallel_rungs",
+      [](auto& c) -> auto& { return c.transcode.transcoder.parallel_rungs; }, 1, 16,
+      "Rungs of one job encoded at the same time on the worker pool (1: one after the other)."));
+  keys.push_back(IntegerKey(
       "transcode.max_concurrent_jobs",
       [](auto& c) -> auto& { return c.transcode.max_concurrent_jobs; }, 1, 64,
       "Transcode jobs running at once (each holds one worker thread); the rest wait queued."));

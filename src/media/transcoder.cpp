@@ -11,8 +11,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +32,7 @@
 #include "media/media_input.h"
 #include "media/poster.h"
 #include "media/video_filter.h"
+#include "streamgate/runtime.h"
 
 namespace streamgate {
 namespace {
@@ -48,7 +53,9 @@ struct VideoRendition {
   PlannedRung rung;
   CodecContextPtr encoder;
   std::unique_ptr<CmafSegmenter> segmenter;
-  int next_forced = 0;  // index of the next segment-grid line to force an IDR at
+  int next_forced = 0;            // index of the next segment-grid line to force an IDR at
+  std::vector<FramePtr> pending;  // scaled frames waiting for this rung's encoder
+  PacketPtr packet = internal::NewPacket();
   std::optional<internal::AesBlock> key;
 };
 
@@ -112,8 +119,8 @@ double TrackSeconds(const PackagedRendition& rendition) {
 // One transcode's state. Lives on the calling thread's stack for the duration of Transcode().
 class Pipeline {
  public:
-  Pipeline(const TranscoderOptions& options, const TranscodeRequest& request)
-      : options_(options), request_(request) {}
+  Pipeline(const TranscoderOptions& options, const TranscodeRequest& request, Runtime* runtime)
+      : options_(options), request_(request), runtime_(runtime) {}
 
   Result<TranscodeResult> Run();
 
@@ -121,6 +128,8 @@ class Pipeline {
   Status Open();
   Status OnVideoFrame(AVFrame* frame);
   Status DrainVideo(bool flush);
+  // Runs work(0..rungs-1), on up to options_.parallel_rungs threads when a Runtime is given.
+  Status RunRungs(const std::function<Status(std::size_t)>& work);
   Status OnAudioFrame(AVFrame* frame);
   Status DrainAudio(bool flush);
   Status Finish();
@@ -129,6 +138,7 @@ class Pipeline {
 
   const TranscoderOptions& options_;
   const TranscodeRequest& request_;
+  Runtime* runtime_;  // borrowed for parallel rungs; may be null
   TranscodeResult result_;
   std::unique_ptr<MediaInput> input_;
   std::unique_ptr<VideoFilterGraph> graph_;
@@ -275,17 +285,10 @@ Status Pipeline::MaybeCapturePoster(const AVFrame& frame, double seconds) {
 }
 
 Status Pipeline::DrainVideo(bool flush) {
+  // 1. On this thread (the filter graph is single-threaded): take every scaled frame out of
+  //    the graph and mark the forced key frames.
   for (std::size_t i = 0; i < videos_.size(); ++i) {
     VideoRendition& rendition = videos_[i];
-    auto sink = [&rendition, this](AVPacket* packet) -> Status {
-      // Also checked here so that draining the encoders at the end stays cancellable.
-      if (request_.cancel.cancelled()) return Status::Cancelled("transcode cancelled");
-      packet->pts += video_offset_;
-      packet->dts += video_offset_;
-      // libx264 leaves durations unset; the segment end needs them.
-      if (packet->duration <= 0) packet->duration = frame_ticks_;
-      return rendition.segmenter->Write(packet);
-    };
     while (true) {
       STREAMGATE_ASSIGN_OR_RETURN(const bool got, graph_->Pull(i, scaled_.get()));
       if (!got) break;
@@ -301,17 +304,91 @@ Status Pipeline::DrainVideo(bool flush) {
         }
       }
       if (i == 0) STREAMGATE_RETURN_IF_ERROR(MaybeCapturePoster(*scaled_, seconds));
-      const Status status =
-          internal::Encode(rendition.encoder.get(), scaled_.get(), packet_.get(), sink);
-      av_frame_unref(scaled_.get());
-      STREAMGATE_RETURN_IF_ERROR(status);
+      FramePtr pending = internal::NewFrame();
+      av_frame_move_ref(pending.get(), scaled_.get());
+      rendition.pending.push_back(std::move(pending));
       ++result_.frames_encoded;
     }
-    if (flush) {
-      STREAMGATE_RETURN_IF_ERROR(
-          internal::Encode(rendition.encoder.get(), nullptr, packet_.get(), sink));
-    }
   }
+  // 2. Encode: each rendition touches only its own encoder, segmenter and scratch packet, so
+  //    rungs may run on several threads at once.
+  const auto encode = [this, flush](std::size_t i) -> Status {
+    VideoRendition& rendition = videos_[i];
+    auto sink = [&rendition, this](AVPacket* packet) -> Status {
+      // Also checked here so that draining the encoders at the end stays cancellable.
+      if (request_.cancel.cancelled()) return Status::Cancelled("transcode cancelled");
+      packet->pts += video_offset_;
+      packet->dts += video_offset_;
+      // libx264 leaves durations unset; the segment end needs them.
+      if (packet->duration <= 0) packet->duration = frame_ticks_;
+      return rendition.segmenter->Write(packet);
+    };
+    Status status;
+    for (FramePtr& frame : rendition.pending) {
+      if (status.ok()) {
+        status =
+            internal::Encode(rendition.encoder.get(), frame.get(), rendition.packet.get(), sink);
+      }
+      frame.reset();
+    }
+    rendition.pending.clear();
+    if (status.ok() && flush) {
+      status = internal::Encode(rendition.encoder.get(), nullptr, rendition.packet.get(), sink);
+    }
+    return status;
+  };
+  return RunRungs(encode);
+}
+
+Status Pipeline::RunRungs(const std::function<Status(std::size_t)>& work) {
+  const std::size_t count = videos_.size();
+  const std::size_t helpers =
+      std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, options_.parallel_rungs))) -
+      1;
+  if (runtime_ == nullptr || helpers == 0) {
+    for (std::size_t i = 0; i < count; ++i) STREAMGATE_RETURN_IF_ERROR(work(i));
+    return Status::Ok();
+  }
+  // Rungs are claimed from a shared counter by this thread and by helper tasks on the Runtime's
+  // workers. This thread works too, so the batch finishes even when every worker is busy (no
+  // deadlock when jobs fill the pool); a helper that starts after the batch ended finds nothing
+  // left and never touches `work`.
+  struct Batch {
+    std::mutex mutex;  // guards next, done, statuses
+    std::condition_variable finished;
+    std::size_t next = 0;
+    std::size_t done = 0;
+    std::vector<Status> statuses;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->statuses.resize(count);
+  const auto drain = [batch, &work, count] {
+    while (true) {
+      std::size_t index = 0;
+      {
+        std::lock_guard<std::mutex> lock(batch->mutex);
+        if (batch->next >= count) return;
+        index = batch->next++;
+      }
+      Status status = work(index);
+      std::lock_guard<std::mutex> lock(batch->mutex);
+      batch->statuses[index] = std::move(status);
+      if (++batch->done == count) batch->finished.notify_all();
+    }
+  };
+  for (std::size_t k = 0; k < helpers; ++k) {
+    runtime_->Post([batch, count, drain]() {
+      {
+        std::lock_guard<std::mutex> lock(batch->mutex);
+        if (batch->next >= count) return;
+      }
+      drain();
+    });
+  }
+  drain();
+  std::unique_lock<std::mutex> lock(batch->mutex);
+  batch->finished.wait(lock, [&] { return batch->done == count; });
+  for (const Status& status : batch->statuses) STREAMGATE_RETURN_IF_ERROR(status);
   return Status::Ok();
 }
 
@@ -478,12 +555,14 @@ Result<TranscodeResult> Pipeline::Run() {
 
 }  // namespace
 
-Transcoder::Transcoder(TranscoderOptions options) : options_(std::move(options)) {}
+Transcoder::Transcoder(TranscoderOptions options, Runtime* runtime)
+    : options_(std::move(options)), runtime_(runtime) {}
 Transcoder::~Transcoder() = default;
 
 const TranscoderOptions& Transcoder::options() const { return options_; }
 
-Result<std::unique_ptr<Transcoder>> Transcoder::Create(TranscoderOptions options) {
+Result<std::unique_ptr<Transcoder>> Transcoder::Create(TranscoderOptions options,
+                                                       Runtime* runtime) {
   if (options.ladder.empty()) return Status::InvalidArgument("the ladder is empty");
   for (const LadderRung& rung : options.ladder) {
     if (rung.height < 16 || rung.height > 8192 || rung.video_kbps < 50) {
@@ -509,7 +588,10 @@ Result<std::unique_ptr<Transcoder>> Transcoder::Create(TranscoderOptions options
   }
   // libav logs to stderr by default; only errors are worth a line in a server's log.
   av_log_set_level(AV_LOG_ERROR);
-  return std::unique_ptr<Transcoder>(new Transcoder(std::move(options)));
+  if (options.parallel_rungs < 1 || options.parallel_rungs > 16) {
+    return Status::InvalidArgument("parallel_rungs must be within [1, 16]");
+  }
+  return std::unique_ptr<Transcoder>(new Transcoder(std::move(options), runtime));
 }
 
 Result<TranscodeResult> Transcoder::Transcode(const TranscodeRequest& request) const {
@@ -525,7 +607,7 @@ Result<TranscodeResult> Transcoder::Transcode(const TranscodeRequest& request) c
   }
   OutputGuard guard(request.output_dir);
   Result<TranscodeResult> result = [&]() -> Result<TranscodeResult> {
-    Pipeline pipeline(options_, request);
+    Pipeline pipeline(options_, request, runtime_);
     return pipeline.Run();
   }();
   if (result.ok()) guard.Commit();

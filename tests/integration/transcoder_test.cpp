@@ -16,6 +16,7 @@
 
 #include "media_test_util.h"
 #include "streamgate/packager.h"
+#include "streamgate/runtime.h"
 
 namespace fs = std::filesystem;
 using streamgate::testing::ClipSpec;
@@ -42,8 +43,9 @@ streamgate::TranscoderOptions FastOptions(double segment_seconds = 1.0) {
 
 streamgate::Result<streamgate::TranscodeResult> Transcode(
     const streamgate::TranscoderOptions& options, const std::string& input,
-    const std::string& output, std::vector<double>* progress = nullptr) {
-  auto transcoder = streamgate::Transcoder::Create(options);
+    const std::string& output, std::vector<double>* progress = nullptr,
+    streamgate::Runtime* runtime = nullptr) {
+  auto transcoder = streamgate::Transcoder::Create(options, runtime);
   REQUIRE(transcoder.ok());
   streamgate::TranscodeRequest request;
   request.input_path = input;
@@ -156,9 +158,13 @@ TEST_CASE("Transcoder: ladder with audio, CMAF + HLS + DASH + poster", "[transco
   auto options = FastOptions(1.0);
   // 480 is above the source and dropped; 360 and 240 remain.
   options.ladder = {{"480p", 480, 1200}, {"360p", 360, 800}, {"240p", 240, 400}};
+  // Rungs encoded in parallel on a Runtime's workers (the other cases run them in turn).
+  options.parallel_rungs = 2;
+  auto runtime = streamgate::Runtime::Create({1, 2});
+  REQUIRE(runtime.ok());
   std::vector<double> progress;
   const std::string out = temp / "out";
-  auto result = Transcode(options, source, out, &progress);
+  auto result = Transcode(options, source, out, &progress, runtime->get());
   REQUIRE(result.ok());
   const streamgate::PackagedMedia& media = result->media;
 

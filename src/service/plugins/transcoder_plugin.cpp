@@ -275,7 +275,7 @@ class TranscoderPlugin final : public ServicePlugin {
       if (!source.ok()) {
         result = source.status();
       } else {
-        Result<std::unique_ptr<Transcoder>> transcoder = Transcoder::Create(job.options);
+        Result<std::unique_ptr<Transcoder>> transcoder = Transcoder::Create(job.options, runtime_);
         if (!transcoder.ok()) {
           result = transcoder.status();
         } else {
