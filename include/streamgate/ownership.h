@@ -62,9 +62,9 @@ struct GatingRule {
 };
 
 // Bounds enforced by ParseGatingRule and by OwnershipVerifier::Check.
-inline constexpr std::size_t kMaxGatingRuleBytes = 16 * 1024;  // JSON text
-inline constexpr int kMaxGatingRuleDepth = 3;                  // any-of nesting levels
-inline constexpr std::size_t kMaxGatingSubRules = 16;          // per any-of
+inline constexpr std::size_t kMaxGatingRuleBytes = std::size_t{16} * 1024;  // JSON text
+inline constexpr int kMaxGatingRuleDepth = 3;                               // any-of nesting levels
+inline constexpr std::size_t kMaxGatingSubRules = 16;                       // per any-of
 
 // Parses and validates a rule (strict: unknown fields, wrong types, bad addresses, token ids
 // above 2^256-1, empty any-of, oversized text or nesting are InvalidArgument naming the field).

@@ -13,7 +13,7 @@ constexpr std::array<int8_t, 128> BuildReverse() {
   std::array<int8_t, 128> table{};
   for (auto& entry : table) entry = -1;
   for (int i = 0; i < 58; ++i)
-    table[static_cast<std::size_t>(kAlphabet[i])] = static_cast<int8_t>(i);
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
   return table;
 }
 constexpr std::array<int8_t, 128> kReverse = BuildReverse();

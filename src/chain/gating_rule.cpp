@@ -225,11 +225,27 @@ Result<GatingRule> ParseGatingRule(std::string_view json_text) {
     return Status::InvalidArgument("rule: nested too deeply");
   }
   json value;
+  // A repeated key would silently keep the last value; a rule that reads differently to two
+  // parsers is refused instead.
+  std::vector<std::set<std::string>> keys_by_depth;
+  bool duplicate = false;
+  const json::parser_callback_t check_keys = [&](int depth, json::parse_event_t event,
+                                                 json& parsed) {
+    const auto level = static_cast<std::size_t>(depth);
+    if (event == json::parse_event_t::object_start) {
+      if (keys_by_depth.size() <= level) keys_by_depth.resize(level + 1);
+      keys_by_depth[level].clear();
+    } else if (event == json::parse_event_t::key && level >= 1 && level <= keys_by_depth.size()) {
+      duplicate |= !keys_by_depth[level - 1].insert(parsed.get<std::string>()).second;
+    }
+    return true;
+  };
   try {
-    value = json::parse(json_text);
-  } catch (const json::exception& e) {
+    value = json::parse(json_text, check_keys);
+  } catch (const json::exception&) {
     return Status::InvalidArgument("rule: not valid JSON");
   }
+  if (duplicate) return Status::InvalidArgument("rule: a field appears twice");
   STREAMGATE_ASSIGN_OR_RETURN(GatingRule rule, RuleFromJson(value, "rule", 1));
   return internal::NormalizeGatingRule(rule);
 }

@@ -63,8 +63,6 @@ class JsonRpcClient {
                                      const nlohmann::json& params,
                                      SteadyClock::time_point deadline);
 
-  std::size_t endpoint_count() const { return endpoints_.size(); }
-
  private:
   struct Endpoint {
     std::string url;

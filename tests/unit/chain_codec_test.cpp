@@ -187,6 +187,12 @@ TEST_CASE("gating rules: hostile or wrong rules are refused with the field named
   const std::vector<Case> cases = {
       {"", "not valid JSON"},
       {"[]", "must be a JSON object"},
+      {R"({"standard":"erc721","chain":"1","contract":)" + contract + R"(,"chain":"5"})",
+       "appears twice"},
+      {R"({"standard":"any-of","any_of":[{"standard":"erc721","standard":"erc1155","chain":"1",)"
+       R"("contract":)" +
+           contract + R"(,"token_id":"1"}]})",
+       "appears twice"},
       {"{\"chain\":\"1\"}", "standard: required"},
       {R"({"standard":"erc20","chain":"1","contract":)" + contract + "}",
        "standard: must be one of"},
