@@ -131,12 +131,14 @@ TEST_CASE("Metadata API: create, read, update, delete with owner checks", "[meta
   TestHttpResponse created = service.As(
       "alice", "POST", "/api/v1/metadata/create",
       R"({"id":"clip-1","title":"Harbour at dawn","description":"boats","tags":["sea","dawn"],
-          "gating_rule":{"type":"erc721","contract":"0x01"}})");
+          "gating_rule":{"chain":"1","standard":"erc721",
+                          "contract":"0x00000000000000000000000000000000000000AB"}})");
   REQUIRE(created.status == 201);
   json item = json::parse(created.body);
   CHECK(item["owner"] == "alice");
   CHECK(item["state"] == "uploading");
-  CHECK(item["gating_rule"]["contract"] == "0x01");
+  // Stored validated and canonical (lower-case contract).
+  CHECK(item["gating_rule"]["contract"] == "0x00000000000000000000000000000000000000ab");
 
   item = service.Item("clip-1");
   CHECK(item["title"] == "Harbour at dawn");
@@ -173,6 +175,7 @@ TEST_CASE("Metadata API: hostile and invalid input gets precise 4xx", "[metadata
   CHECK(create(R"({"state":"ready"})").status == 400);  // read-only field
   CHECK(create(R"({"gating_rule":[1]})").status == 400);
   CHECK(create(R"({"gating_rule":"{}"})").status == 400);
+  CHECK(create(R"({"gating_rule":{"standard":"erc721","contract":"0x01"}})").status == 400);
   CHECK(create(R"({"tags":["ok",7]})").status == 400);
   CHECK(create(R"({"id":"../../etc/passwd"})").status == 400);
   CHECK(create(json{{"title", std::string(600, 'x')}}.dump()).status == 400);
