@@ -1,6 +1,8 @@
 // Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
 #include "chain/hex.h"
 
+#include "auth/crypto/hex.h"
+
 namespace streamgate::internal {
 namespace {
 
@@ -17,33 +19,15 @@ bool HasPrefix(std::string_view text) {
 
 }  // namespace
 
+// Byte strings use the library's one hex codec (src/auth/crypto); quantities and addresses
+// follow the JSON-RPC rules below.
 std::string HexEncode(const uint8_t* bytes, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0x0f]);
-  }
-  return out;
+  return crypto::EncodeHex(bytes, size, false);
 }
 
 Result<std::vector<uint8_t>> HexDecode(std::string_view text, bool require_prefix) {
-  if (HasPrefix(text)) {
-    text.remove_prefix(2);
-  } else if (require_prefix) {
-    return Status::InvalidArgument("hex data must start with 0x");
-  }
-  if (text.size() % 2 != 0) return Status::InvalidArgument("hex data has an odd number of digits");
-  std::vector<uint8_t> out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = HexValue(text[i]);
-    const int low = HexValue(text[i + 1]);
-    if (high < 0 || low < 0) return Status::InvalidArgument("hex data has a non-hex character");
-    out.push_back(static_cast<uint8_t>((high << 4) | low));
-  }
-  return out;
+  return crypto::DecodeHex(
+      text, require_prefix ? crypto::HexPrefix::kRequired : crypto::HexPrefix::kOptional);
 }
 
 Result<uint64_t> ParseHexQuantity(std::string_view text) {
