@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   const std::string content_id = argv[3];
-  auto token = (*signer)->Mint({content_id, "0xbenchmark", "/stream/" + content_id + "/", now + ttl},
-                               now);
+  auto token =
+      (*signer)->Mint({content_id, "0xbenchmark", "/stream/" + content_id + "/", now + ttl}, now);
   if (!token.ok()) {
     std::fprintf(stderr, "%s\n", token.status().ToString().c_str());
     return 2;

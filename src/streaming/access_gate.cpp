@@ -36,8 +36,7 @@ std::string Summarize(const GatingRule& rule) {
 
 }  // namespace
 
-Status CheckAccess(const ContentItem& item, std::string_view wallet,
-                   OwnershipVerifier* verifier) {
+Status CheckAccess(const ContentItem& item, std::string_view wallet, OwnershipVerifier* verifier) {
   if (item.state != ContentState::kReady) {
     return Status::FailedPrecondition("content " + item.id + " is not ready to play (" +
                                       std::string(ContentStateName(item.state)) + ")");
@@ -63,12 +62,11 @@ Status CheckAccess(const ContentItem& item, std::string_view wallet,
                                       decision.status().message());
     }
     return Status(code == StatusCode::kDeadlineExceeded ? code : StatusCode::kUnavailable,
-                  "ownership could not be verified, access denied: " +
-                      decision.status().message());
+                  "ownership could not be verified, access denied: " + decision.status().message());
   }
   if (!decision->owned()) {
-    return Status::PermissionDenied("wallet does not hold the required token (" +
-                                    decision->reason + ")");
+    return Status::PermissionDenied("wallet does not hold the required token (" + decision->reason +
+                                    ")");
   }
   return Status::Ok();
 }

@@ -37,9 +37,8 @@ Result<DeliveryTarget> ParseDeliveryPath(std::string_view relative) {
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = relative.find('/', start);
-    const std::string_view segment =
-        relative.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                               : slash - start);
+    const std::string_view segment = relative.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (segment.empty() || segment == "." || segment == "..") return not_found;
     for (const char c : segment) {
       if (!IsNameChar(c)) return not_found;

@@ -30,9 +30,12 @@ using testing::TestHttpClient;
 using testing::TestHttpResponse;
 
 // ganache --wallet.deterministic: the keys of accounts 0, 1 and 2.
-constexpr const char* kHolderKey = "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
-constexpr const char* kOtherKey = "0x6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1";
-constexpr const char* kOwnerKey = "0x6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c";
+constexpr const char* kHolderKey =
+    "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
+constexpr const char* kOtherKey =
+    "0x6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1";
+constexpr const char* kOwnerKey =
+    "0x6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c";
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -121,8 +124,8 @@ struct Monolith {
 
   // Challenge → a real wallet signs the SIWE text → session JWT.
   std::string SignIn(const char* private_key) {
-    const Json wallet = testing::RunNodeWallet({{"op", "personal"}, {"key", private_key},
-                                                {"message", "probe"}});
+    const Json wallet =
+        testing::RunNodeWallet({{"op", "personal"}, {"key", private_key}, {"message", "probe"}});
     const std::string address = wallet.at("address").get<std::string>();
     const TestHttpResponse challenge =
         Request("GET", "/api/v1/auth/challenge?address=" + address + "&chain=1337");
@@ -134,9 +137,8 @@ struct Monolith {
                          {"address", address},
                          {"message", message},
                          {"signature", signed_message.at("signature")}};
-    const TestHttpResponse session =
-        Request("POST", "/api/v1/auth/verify-signature", verify.dump(),
-                "Content-Type: application/json\r\n");
+    const TestHttpResponse session = Request("POST", "/api/v1/auth/verify-signature", verify.dump(),
+                                             "Content-Type: application/json\r\n");
     INFO(session.body);
     REQUIRE(session.status == 200);
     return Json::parse(session.body).at("token").get<std::string>();
@@ -176,7 +178,8 @@ TEST_CASE("Sign in, pass the NFT gate and play every segment; others are refused
   std::string state;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(180);
   while (state != "ready" && std::chrono::steady_clock::now() < give_up) {
-    const TestHttpResponse info = app.Request("GET", "/api/v1/stream/info?content_id=" + content_id);
+    const TestHttpResponse info =
+        app.Request("GET", "/api/v1/stream/info?content_id=" + content_id);
     if (info.status == 200) state = Json::parse(info.body).at("state").get<std::string>();
     REQUIRE(state != "failed");
     if (state != "ready") std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -184,8 +187,8 @@ TEST_CASE("Sign in, pass the NFT gate and play every segment; others are refused
   REQUIRE(state == "ready");
 
   // Only the owner may gate it; the rule names token 1, held by the holder (ganache account 0).
-  const Json rule = {{"chain", "1337"}, {"standard", "erc721"}, {"contract", chain.erc721()},
-                     {"token_id", "1"}};
+  const Json rule = {
+      {"chain", "1337"}, {"standard", "erc721"}, {"contract", chain.erc721()}, {"token_id", "1"}};
   const Json update = {{"id", content_id}, {"gating_rule", rule}};
   CHECK(app.Request("PUT", "/api/v1/metadata/update", update.dump(),
                     Bearer(holder) + "Content-Type: application/json\r\n")
@@ -242,14 +245,12 @@ TEST_CASE("Sign in, pass the NFT gate and play every segment; others are refused
     const TestHttpResponse file = app.Request("GET", base + uri);
     REQUIRE(file.status == 200);
     const std::string name = StripQuery(uri);
-    CHECK(file.Header("Content-Type") ==
-          (name == "init.mp4" ? "video/mp4" : "video/iso.segment"));
+    CHECK(file.Header("Content-Type") == (name == "init.mp4" ? "video/mp4" : "video/iso.segment"));
     CHECK(file.body == ReadFile(packaged / name));
   }
   // Range requests work on segments (players seek with them).
   const std::string segment = base + files.back();
-  const TestHttpResponse range =
-      app.Request("GET", segment, {}, "Range: bytes=0-99\r\n");
+  const TestHttpResponse range = app.Request("GET", segment, {}, "Range: bytes=0-99\r\n");
   CHECK(range.status == 206);
   CHECK(range.body == ReadFile(packaged / StripQuery(files.back())).substr(0, 100));
 
@@ -277,11 +278,24 @@ TEST_CASE("Sign in, pass the NFT gate and play every segment; others are refused
     CHECK(response.Header("Content-Type").find("application/json") == 0);
   }
   // The seed's segment endpoint serves the same bytes under the same token.
-  const TestHttpResponse seed = app.Request(
-      "GET", "/api/v1/stream/segment?content_id=" + content_id + "&path=" + rendition + "/" +
-                 StripQuery(files.back()) + "&token=" + token);
+  const TestHttpResponse seed =
+      app.Request("GET", "/api/v1/stream/segment?content_id=" + content_id + "&path=" + rendition +
+                             "/" + StripQuery(files.back()) + "&token=" + token);
   CHECK(seed.status == 200);
   CHECK(seed.body == ReadFile(packaged / StripQuery(files.back())));
+
+  // Every plugin on the path reported into the one registry.
+  const TestHttpResponse metrics = app.Request("GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  for (const char* line :
+       {"streamgate_uploads_completed_total 1\n", "streamgate_upload_bytes_total ",
+        "streamgate_transcode_jobs_total{state=\"completed\"} 1\n",
+        "streamgate_transcode_duration_seconds_count 1\n",
+        "streamgate_auth_attempts_total{scheme=\"siwe\",result=\"success\"} 3\n",
+        "streamgate_cache_requests_total{result=\"hit\"} "}) {
+    INFO(line);
+    CHECK(metrics.body.find(line) != std::string::npos);
+  }
 
   std::filesystem::remove_all(dir);
 }

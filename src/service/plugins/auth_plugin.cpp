@@ -13,6 +13,7 @@
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
 #include "streamgate/metadata_store.h"
+#include "streamgate/monitor.h"
 #include "streamgate/ownership.h"
 #include "streamgate/plugins.h"
 
@@ -74,6 +75,10 @@ class AuthPlugin final : public ServicePlugin {
     verifier_ = std::shared_ptr<OwnershipVerifier>(std::move(*verifier));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<OwnershipVerifier>(verifier_));
 
+    STREAMGATE_ASSIGN_OR_RETURN(
+        attempts_, context.metrics.AddCounter("streamgate_auth_attempts_total",
+                                              "Wallet sign-in attempts, by scheme and result.",
+                                              {"scheme", "result"}));
     RouteOptions route;
     route.max_body_bytes = kMaxAuthBodyBytes;
     auto challenge = [this](HttpRequest& request) { return Challenge(request); };
@@ -163,6 +168,7 @@ class AuthPlugin final : public ServicePlugin {
           "scheme, address, signature and message (or typed_data) are required"));
     }
     Result<Session> session = authenticator_->VerifySignature(verify);
+    CountAttempt(verify.scheme, session.ok());
     if (!session.ok()) return HttpResponse::Error(session.status());
     HttpResponse response = JsonOk({{"token", session->token},
                                     {"token_type", "Bearer"},
@@ -245,7 +251,17 @@ class AuthPlugin final : public ServicePlugin {
                    {"from_cache", decision->from_cache}});
   }
 
+  // Label values are fixed (never request text), so a client cannot grow the series.
+  void CountAttempt(std::string_view scheme, bool success) {
+    const bool known =
+        scheme == "eip191" || scheme == "siwe" || scheme == "eip712" || scheme == "solana";
+    attempts_
+        ->WithLabels({known ? scheme : std::string_view("other"), success ? "success" : "failure"})
+        .Inc();
+  }
+
   ServiceRegistry* services_ = nullptr;
+  CounterFamily* attempts_ = nullptr;
   std::shared_ptr<OwnershipVerifier> verifier_;
   std::shared_ptr<DeferredCache> nonces_;
   std::shared_ptr<Authenticator> authenticator_;

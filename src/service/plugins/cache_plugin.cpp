@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "service/plugins/service_plugin.h"
 #include "streamgate/cache.h"
+#include "streamgate/monitor.h"
 #include "streamgate/plugins.h"
 
 namespace streamgate {
@@ -43,6 +44,36 @@ class CachePlugin final : public ServicePlugin {
  public:
   CachePlugin() : ServicePlugin("cache") {}
 
+  // streamgate_cache_requests_total{result}, streamgate_cache_evictions_total and
+  // streamgate_cache_entries, read from the in-process cache's counters at scrape time. The
+  // Redis backend's Stats() scans the server, which a collector must not do: not exported.
+  Status AddMetrics(MetricsRegistry& registry) {
+    if (cache_->backend() != "lru") return Status::Ok();
+    STREAMGATE_ASSIGN_OR_RETURN(CounterFamily * requests,
+                                registry.AddCounter("streamgate_cache_requests_total",
+                                                    "Cache reads, by result.", {"result"}));
+    STREAMGATE_ASSIGN_OR_RETURN(
+        CounterFamily * evictions,
+        registry.AddCounter("streamgate_cache_evictions_total",
+                            "Entries evicted to stay under the memory bound."));
+    STREAMGATE_ASSIGN_OR_RETURN(
+        GaugeFamily * entries,
+        registry.AddGauge("streamgate_cache_entries", "Live entries in the cache."));
+    Counter* hits = &requests->WithLabels({"hit"});
+    Counter* misses = &requests->WithLabels({"miss"});
+    Counter* evicted = &evictions->Get();
+    Gauge* live = &entries->Get();
+    // Holds the cache, not the plugin: safe to run whenever the registry renders.
+    registry.AddCollector([cache = cache_, hits, misses, evicted, live] {
+      const CacheStats stats = cache->Stats();
+      hits->IncreaseTo(stats.hits);
+      misses->IncreaseTo(stats.misses);
+      evicted->IncreaseTo(stats.evictions);
+      live->Set(static_cast<double>(stats.entries));
+    });
+    return Status::Ok();
+  }
+
   Status Init(PluginContext& context) override {
     STREAMGATE_RETURN_IF_ERROR(ServicePlugin::Init(context));
     events_ = &context.events;
@@ -50,6 +81,7 @@ class CachePlugin final : public ServicePlugin {
     if (!cache.ok()) return cache.status().WithContext("cache");
     cache_ = std::shared_ptr<Cache>(std::move(cache).value());
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<Cache>(cache_));
+    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics));
 
     subscription_ = context.events.Subscribe("content.updated", [this](const Event& event) {
       const json data = json::parse(event.data, nullptr, false);

@@ -14,9 +14,6 @@
 #include "common/runtime_impl.h"
 #include "service/plugins/service_plugin.h"
 #include "service/session_caller.h"
-#include "streaming/access_gate.h"
-#include "streaming/delivery_path.h"
-#include "streaming/package_library.h"
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
 #include "streamgate/metadata_store.h"
@@ -25,6 +22,9 @@
 #include "streamgate/playback_token.h"
 #include "streamgate/plugins.h"
 #include "streamgate/streaming.h"
+#include "streaming/access_gate.h"
+#include "streaming/delivery_path.h"
+#include "streaming/package_library.h"
 
 namespace streamgate {
 namespace internal {
@@ -68,15 +68,15 @@ class StreamingPlugin final : public ServicePlugin {
     STREAMGATE_RETURN_IF_ERROR(context.router.AddAsync(
         HttpMethod::kGet, "/stream/{content_id}/{path...}",
         [this](HttpRequest& request, HttpResponder respond) {
-          Deliver(request.Param("content_id"), request.Param("path"),
-                  request.Query("token"), std::move(respond));
+          Deliver(request.Param("content_id"), request.Param("path"), request.Query("token"),
+                  std::move(respond));
         },
         inline_route));
     STREAMGATE_RETURN_IF_ERROR(context.router.AddAsync(
         HttpMethod::kGet, "/api/v1/stream/segment",
         [this](HttpRequest& request, HttpResponder respond) {
-          Deliver(request.Query("content_id"), request.Query("path"),
-                  request.Query("token"), std::move(respond));
+          Deliver(request.Query("content_id"), request.Query("path"), request.Query("token"),
+                  std::move(respond));
         },
         inline_route));
     STREAMGATE_RETURN_IF_ERROR(context.router.Add(
@@ -139,8 +139,8 @@ class StreamingPlugin final : public ServicePlugin {
       const std::string path = options_.key_file.empty()
                                    ? config.data_dir + "/streaming/playback_keys"
                                    : options_.key_file;
-      STREAMGATE_ASSIGN_OR_RETURN(
-          keys, LoadOrCreateSessionKeyFile(path, SessionTokenAlgorithm::kHs256));
+      STREAMGATE_ASSIGN_OR_RETURN(keys,
+                                  LoadOrCreateSessionKeyFile(path, SessionTokenAlgorithm::kHs256));
     }
     PlaybackTokenOptions token_options;
     for (SessionKey& key : keys) {
@@ -191,8 +191,9 @@ class StreamingPlugin final : public ServicePlugin {
     }
     const Status access = CheckAccess(*item, wallet, verifier_.get());
     if (!access.ok()) {
-      Logger("streaming")->info("playback of {} denied for {}: {}", item->id,
-                                wallet.empty() ? "anonymous" : wallet, access.message());
+      Logger("streaming")
+          ->info("playback of {} denied for {}: {}", item->id,
+                 wallet.empty() ? "anonymous" : wallet, access.message());
       return HttpResponse::Error(access);
     }
     if (manifest == "manifest.mpd" && item->dash_key.empty()) {
@@ -202,8 +203,8 @@ class StreamingPlugin final : public ServicePlugin {
     int64_t expires = now + options_.token_ttl_s;
     if (session_expires > now) expires = std::min(expires, session_expires);
     const std::string prefix = "/stream/" + item->id + "/";
-    Result<std::string> token = signer_->Mint(
-        {item->id, wallet.empty() ? "anonymous" : wallet, prefix, expires}, now);
+    Result<std::string> token =
+        signer_->Mint({item->id, wallet.empty() ? "anonymous" : wallet, prefix, expires}, now);
     if (!token.ok()) return HttpResponse::Error(token.status());
     const std::string url = prefix + std::string(manifest) + "?token=" + *token;
     HttpResponse response;
@@ -226,8 +227,8 @@ class StreamingPlugin final : public ServicePlugin {
   }
 
   // Token first (cheap, no I/O), then the file or the rendered playlist.
-  void Deliver(std::string_view content_id, std::string_view path,
-               std::string_view token, HttpResponder respond) {
+  void Deliver(std::string_view content_id, std::string_view path, std::string_view token,
+               HttpResponder respond) {
     if (!IsValidContentId(content_id)) {
       return respond(Decorate(HttpResponse::Error(Status::NotFound("no such stream"))));
     }
@@ -262,7 +263,8 @@ class StreamingPlugin final : public ServicePlugin {
       Result<std::string> bytes =
           library_->store().Get(PackageLibrary::ObjectKey(content_id, target.relative));
       if (!bytes.ok()) return HttpResponse::Error(bytes.status());
-      HttpResponse response = HttpResponse::Text(200, std::move(*bytes), DeliveryContentType(target));
+      HttpResponse response =
+          HttpResponse::Text(200, std::move(*bytes), DeliveryContentType(target));
       SetFileCaching(response, target, expires);
       return response;
     }
@@ -311,8 +313,8 @@ class StreamingPlugin final : public ServicePlugin {
       return;
     }
     // Segments never change once published; a cache may keep them while the token is valid.
-    const int64_t max_age = std::max<int64_t>(
-        0, std::min<int64_t>(options_.segment_max_age_s, expires - NowUnix()));
+    const int64_t max_age =
+        std::max<int64_t>(0, std::min<int64_t>(options_.segment_max_age_s, expires - NowUnix()));
     response.headers.Set("Cache-Control", "private, max-age=" + std::to_string(max_age));
   }
 

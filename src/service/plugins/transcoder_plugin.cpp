@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "media/transcode_job_table.h"
 #include "service/plugins/service_plugin.h"
+#include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
 #include "streamgate/packager.h"
 #include "streamgate/plugins.h"
@@ -84,6 +85,7 @@ class TranscoderPlugin final : public ServicePlugin {
     objects_root_ = context.config.data_dir + "/objects";
     staging_root_ = context.config.data_dir + "/tmp/transcode";
     STREAMGATE_RETURN_IF_ERROR(Transcoder::Create(settings_.transcoder).status());
+    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics));
     Router& router = context.router;
     STREAMGATE_RETURN_IF_ERROR(router.Add(HttpMethod::kPost, "/api/v1/transcode/submit",
                                           [this](HttpRequest& r) { return HandleSubmit(r); }));
@@ -120,6 +122,8 @@ class TranscoderPlugin final : public ServicePlugin {
 
   Status Stop() override {
     if (subscription_ != 0) events_->Unsubscribe(subscription_);
+    // The registry outlives this plugin: its collector must not.
+    if (registry_ != nullptr) registry_->RemoveCollector(metrics_.collector);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       started_ = false;
@@ -299,6 +303,7 @@ class TranscoderPlugin final : public ServicePlugin {
       const bool cancelled = result.status().code() == StatusCode::kCancelled;
       const std::string reason = result.status().message();
       jobs_.Finish(job.id, cancelled ? JobState::kCancelled : JobState::kFailed, reason, nullptr);
+      (cancelled ? metrics_.cancelled : metrics_.failed)->Inc();
       Logger("transcoder")
           ->warn("transcode {} of {} {}: {}", job.id, job.content_id,
                  cancelled ? "cancelled" : "failed", reason);
@@ -315,6 +320,8 @@ class TranscoderPlugin final : public ServicePlugin {
     done.dash_key = media.has_dash ? prefix + "manifest.mpd" : "";
     done.poster_key = media.poster_uri.empty() ? "" : prefix + media.poster_uri;
     jobs_.Finish(job.id, JobState::kCompleted, "", &done);
+    metrics_.completed->Inc();
+    metrics_.duration->Observe(result->elapsed_s);
 
     int64_t audio_bandwidth = 0;
     std::string audio_codecs;
@@ -432,6 +439,40 @@ class TranscoderPlugin final : public ServicePlugin {
     return HttpResponse::Json(200, json{{"jobs", jobs}}.dump());
   }
 
+  // streamgate_transcode_jobs_total{state}, streamgate_transcode_duration_seconds and
+  // streamgate_transcode_jobs_active, for /metrics (the JSON view is HandleMetrics).
+  Status AddMetrics(MetricsRegistry& registry) {
+    STREAMGATE_ASSIGN_OR_RETURN(
+        CounterFamily * finished,
+        registry.AddCounter("streamgate_transcode_jobs_total",
+                            "Transcode jobs finished, by outcome.", {"state"}));
+    metrics_.completed = &finished->WithLabels({"completed"});
+    metrics_.failed = &finished->WithLabels({"failed"});
+    metrics_.cancelled = &finished->WithLabels({"cancelled"});
+    STREAMGATE_ASSIGN_OR_RETURN(
+        HistogramFamily * duration,
+        registry.AddHistogram("streamgate_transcode_duration_seconds",
+                              "Wall time of completed transcode jobs.", {},
+                              {1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600}));
+    metrics_.duration = &duration->Get();
+    STREAMGATE_ASSIGN_OR_RETURN(GaugeFamily * active,
+                                registry.AddGauge("streamgate_transcode_jobs_active",
+                                                  "Transcode jobs queued or running.", {"state"}));
+    Gauge* queued = &active->WithLabels({"queued"});
+    Gauge* running = &active->WithLabels({"running"});
+    metrics_.collector = registry.AddCollector([this, queued, running] {
+      const TranscodeMetrics now = jobs_.Metrics();
+      const auto count = [&now](const char* state) {
+        const auto it = now.jobs_by_state.find(state);
+        return it == now.jobs_by_state.end() ? 0.0 : static_cast<double>(it->second);
+      };
+      queued->Set(count("queued"));
+      running->Set(count("running"));
+    });
+    registry_ = &registry;
+    return Status::Ok();
+  }
+
   HttpResponse HandleMetrics() {
     const TranscodeMetrics metrics = jobs_.Metrics();
     const double mean =
@@ -457,6 +498,14 @@ class TranscoderPlugin final : public ServicePlugin {
   std::shared_ptr<ObjectStore> store_;
   SubscriptionId subscription_ = 0;
   TranscodeJobTable jobs_;
+  MetricsRegistry* registry_ = nullptr;
+  struct {
+    Counter* completed = nullptr;
+    Counter* failed = nullptr;
+    Counter* cancelled = nullptr;
+    Histogram* duration = nullptr;
+    int collector = -1;
+  } metrics_;
   std::mutex mutex_;  // guards started_ and active_
   std::condition_variable idle_;
   bool started_ = false;

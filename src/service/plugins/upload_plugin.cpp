@@ -12,6 +12,7 @@
 #include "http/http_date.h"
 #include "service/plugins/service_plugin.h"
 #include "service/session_caller.h"
+#include "streamgate/monitor.h"
 #include "streamgate/plugins.h"
 #include "streamgate/uploader.h"
 #include "upload/digest.h"
@@ -262,7 +263,15 @@ class UploadPlugin final : public ServicePlugin {
                                 Uploader::Create(options, store, context.runtime, &context.events));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<ObjectStore>(store));
     services_ = &context.services;
+    events_ = &context.events;
+    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics, context.events));
     return AddRoutes(context.router);
+  }
+
+  Status Stop() override {
+    if (completed_subscription_ != 0) events_->Unsubscribe(completed_subscription_);
+    completed_subscription_ = 0;
+    return Status::Ok();
   }
 
   Status Start() override {
@@ -284,6 +293,28 @@ class UploadPlugin final : public ServicePlugin {
   }
 
  private:
+  // streamgate_uploads_completed_total and streamgate_upload_bytes_total, counted from the
+  // Uploader's own upload.completed events (rejections show in the HTTP metrics by status).
+  Status AddMetrics(MetricsRegistry& registry, EventBus& events) {
+    STREAMGATE_ASSIGN_OR_RETURN(
+        CounterFamily * completed,
+        registry.AddCounter("streamgate_uploads_completed_total", "Uploads completed and stored."));
+    STREAMGATE_ASSIGN_OR_RETURN(
+        CounterFamily * bytes,
+        registry.AddCounter("streamgate_upload_bytes_total", "Bytes of completed uploads."));
+    Counter* completed_count = &completed->Get();
+    Counter* completed_bytes = &bytes->Get();
+    completed_subscription_ = events.Subscribe(
+        "upload.completed", [completed_count, completed_bytes](const Event& event) {
+          completed_count->Inc();
+          const nlohmann::json data = nlohmann::json::parse(event.data, nullptr, false);
+          if (data.is_object() && data.contains("size") && data["size"].is_number_unsigned()) {
+            completed_bytes->Add(static_cast<double>(data["size"].get<uint64_t>()));
+          }
+        });
+    return Status::Ok();
+  }
+
   // The backend the storage section names (local disk under <data_dir>/objects by default).
   Result<std::shared_ptr<ObjectStore>> MakeObjectStore() const {
     STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store,
@@ -773,6 +804,8 @@ class UploadPlugin final : public ServicePlugin {
   ServiceRegistry* services_ = nullptr;
   // Null: uploads are bound to their secret. Set in Start(), read-only afterwards.
   std::shared_ptr<UploadOwnerResolver> owner_resolver_;
+  EventBus* events_ = nullptr;
+  SubscriptionId completed_subscription_ = 0;
 };
 
 }  // namespace
