@@ -200,6 +200,21 @@ TEST_CASE("Sign in, pass the NFT gate and play every segment; others are refused
   const TestHttpResponse info = app.Request("GET", "/api/v1/stream/info?content_id=" + content_id);
   CHECK(Json::parse(info.body).at("gated") == true);
 
+  // verify-nft answers for the caller's own wallet against the item's stored rule.
+  const Json nft_query = {{"content_id", content_id}};
+  const TestHttpResponse holds = app.Request("POST", "/api/v1/auth/verify-nft", nft_query.dump(),
+                                             Bearer(holder) + "Content-Type: application/json\r\n");
+  INFO(holds.body);
+  REQUIRE(holds.status == 200);
+  CHECK(Json::parse(holds.body).at("owned") == true);
+  const TestHttpResponse lacks = app.Request("POST", "/api/v1/auth/verify-nft", nft_query.dump(),
+                                             Bearer(other) + "Content-Type: application/json\r\n");
+  REQUIRE(lacks.status == 200);
+  CHECK(Json::parse(lacks.body).at("owned") == false);
+  CHECK(app.Request("POST", "/api/v1/auth/verify-nft", nft_query.dump(),
+                    "Content-Type: application/json\r\n")
+            .status == 401);
+
   // No session, and a session without the token: refused, and no token is minted.
   CHECK(app.Request("GET", "/api/v1/stream/hls?content_id=" + content_id).status == 401);
   const TestHttpResponse refused = app.Request("GET", "/api/v1/stream/hls?content_id=" + content_id,
