@@ -107,6 +107,13 @@ struct JobQueueOptions {
   std::size_t max_payload_bytes = 256 * 1024;  // larger payloads are ResourceExhausted
 };
 
+// How much work is waiting or running now, for metrics and operations.
+struct JobQueueDepth {
+  uint64_t queued = 0;     // runnable now
+  uint64_t scheduled = 0;  // waiting for their run time (schedules and retry backoff)
+  uint64_t running = 0;    // leased to a worker (including expired leases not yet taken over)
+};
+
 // The queue. Thread-safe: every method may be called from any thread. Every method blocks on
 // disk or network (bounded by timeouts): call from worker threads, never from I/O threads.
 // Errors: InvalidArgument for bad input, NotFound for unknown ids, Unavailable when the
@@ -146,6 +153,10 @@ class JobQueue {
   // failed otherwise (cancelled when cancellation was requested). Aborted as for Complete.
   virtual Result<Job> Fail(std::string_view id, std::string_view worker_id, std::string_view error,
                            bool retryable) = 0;
+
+  // Counts by state; Redis counts stream entries, so a cancelled job may be counted as queued
+  // until a worker skips it.
+  virtual Result<JobQueueDepth> Depth() = 0;
 
   // "sqlite" or "redis".
   virtual std::string_view backend() const = 0;

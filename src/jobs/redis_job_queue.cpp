@@ -385,6 +385,46 @@ class RedisJobQueue final : public JobQueue {
     return RunJobScript(cancel_, {std::to_string(NowMs()), std::string(id)});
   }
 
+  // Runnable and leased jobs are entries of the q:<type>:<band> streams (acknowledged entries
+  // are deleted), leased ones pending in the group; delayed jobs wait in the `delayed` set.
+  Result<JobQueueDepth> Depth() override {
+    JobQueueDepth depth;
+    std::string pattern;
+    for (const char c : options_.key_prefix) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += "q:*";
+    std::string cursor = "0";
+    do {
+      STREAMGATE_ASSIGN_OR_RETURN(
+          RedisReply page, pool_.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "200"}));
+      if (page.type != RedisReply::Type::kArray || page.elements.size() != 2) {
+        return Status::Internal("redis: unexpected SCAN reply");
+      }
+      cursor = page.elements[0].str;
+      for (const RedisReply& key : page.elements[1].elements) {
+        STREAMGATE_ASSIGN_OR_RETURN(RedisReply length, pool_.Command({"XLEN", key.str}));
+        STREAMGATE_ASSIGN_OR_RETURN(RedisReply pending,
+                                    pool_.Command({"XPENDING", key.str, "workers"}));
+        const uint64_t total =
+            length.type == RedisReply::Type::kInteger ? static_cast<uint64_t>(length.integer) : 0;
+        const uint64_t leased = pending.type == RedisReply::Type::kArray &&
+                                        !pending.elements.empty() &&
+                                        pending.elements[0].type == RedisReply::Type::kInteger
+                                    ? static_cast<uint64_t>(pending.elements[0].integer)
+                                    : 0;
+        depth.running += std::min(leased, total);
+        depth.queued += total - std::min(leased, total);
+      }
+    } while (cursor != "0");
+    STREAMGATE_ASSIGN_OR_RETURN(RedisReply delayed,
+                                pool_.Command({"ZCARD", options_.key_prefix + "delayed"}));
+    if (delayed.type == RedisReply::Type::kError) return FromErrorReply(delayed.str);
+    depth.scheduled = static_cast<uint64_t>(std::max<long long>(0, delayed.integer));
+    return depth;
+  }
+
   Result<ListJobsResponse> List(const ListJobsRequest& request) override {
     STREAMGATE_RETURN_IF_ERROR(ValidateListRequest(request));
     const uint64_t after = request.cursor.empty() ? 0 : *ParseJobCursor(request.cursor);

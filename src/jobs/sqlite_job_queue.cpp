@@ -171,6 +171,23 @@ class SqliteJobQueue final : public JobQueue {
     });
   }
 
+  Result<JobQueueDepth> Depth() override {
+    return Guarded([&]() -> Result<JobQueueDepth> {
+      SQLite::Statement query(*db_,
+                              "SELECT state, COUNT(*) FROM jobs WHERE state IN "
+                              "('queued', 'scheduled', 'running') GROUP BY state");
+      JobQueueDepth depth;
+      while (query.executeStep()) {
+        const std::string state = query.getColumn(0).getString();
+        const auto count = static_cast<uint64_t>(query.getColumn(1).getInt64());
+        (state == "queued"      ? depth.queued
+         : state == "scheduled" ? depth.scheduled
+                                : depth.running) = count;
+      }
+      return depth;
+    });
+  }
+
   Result<ListJobsResponse> List(const ListJobsRequest& request) override {
     STREAMGATE_RETURN_IF_ERROR(ValidateListRequest(request));
     const uint64_t after = request.cursor.empty() ? 0 : *ParseJobCursor(request.cursor);

@@ -353,6 +353,33 @@ TEST_CASE("JobQueue: cancel", "[jobs]") {
   }
 }
 
+TEST_CASE("JobQueue: depth counts queued, scheduled and running jobs", "[jobs]") {
+  FOR_EACH_BACKEND() {
+    QueueEnv env(backend);
+    auto queue = env.Open();
+    const auto depth = [&] {
+      Result<JobQueueDepth> counted = queue->Depth();
+      REQUIRE(counted.ok());
+      return *counted;
+    };
+    CHECK(depth().queued == 0);
+    for (int i = 0; i < 3; ++i) MustSubmit(*queue, Request("d"));
+    SubmitJobRequest later = Request("d");
+    later.run_at_ms = NowMs() + 3600 * 1000;
+    REQUIRE(queue->Schedule(later).ok());
+    const std::optional<Job> leased = MustLease(*queue, "w", {"d"});
+    REQUIRE(leased.has_value());
+    JobQueueDepth now = depth();
+    CHECK(now.queued == 2);
+    CHECK(now.running == 1);
+    CHECK(now.scheduled == 1);
+    REQUIRE(queue->Complete(leased->id, "w", "{}").ok());
+    now = depth();
+    CHECK(now.queued == 2);
+    CHECK(now.running == 0);
+  }
+}
+
 TEST_CASE("JobQueue: scheduled and interval jobs", "[jobs]") {
   FOR_EACH_BACKEND() {
     QueueEnv env(backend);
@@ -908,6 +935,17 @@ TEST_CASE("worker plugin: submit, status, list, cancel and schedule over HTTP", 
   REQUIRE(once.status == 202);
   REQUIRE(twice.status == 202);
   CHECK(nlohmann::json::parse(once.body)["id"] == nlohmann::json::parse(twice.body)["id"]);
+
+  // /metrics reports the queue's depth: the job scheduled an hour ahead is still waiting.
+  // Counting is a query, run in the background on a scrape and shown by a later one.
+  std::string metrics;
+  CHECK(WaitFor([&] {
+    metrics = service.Get("/metrics").body;
+    return metrics.find("streamgate_jobs_queue_depth{state=\"scheduled\"} 1\n") !=
+           std::string::npos;
+  }));
+  INFO(metrics);
+  CHECK(metrics.find("streamgate_jobs_queue_depth{state=\"running\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("worker plugin: bad requests get precise 4xx", "[jobs][http]") {

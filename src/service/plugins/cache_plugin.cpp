@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
 #include "streamgate/cache.h"
 #include "streamgate/monitor.h"
@@ -45,10 +46,9 @@ class CachePlugin final : public ServicePlugin {
   CachePlugin() : ServicePlugin("cache") {}
 
   // streamgate_cache_requests_total{result}, streamgate_cache_evictions_total and
-  // streamgate_cache_entries, read from the in-process cache's counters at scrape time. The
-  // Redis backend's Stats() scans the server, which a collector must not do: not exported.
-  Status AddMetrics(MetricsRegistry& registry) {
-    if (cache_->backend() != "lru") return Status::Ok();
+  // streamgate_cache_entries. The in-process cache's counters are read at scrape time; the
+  // Redis backend's Stats() scans the server, so it is read in the background instead.
+  Status AddMetrics(MetricsRegistry& registry, Runtime& runtime) {
     STREAMGATE_ASSIGN_OR_RETURN(CounterFamily * requests,
                                 registry.AddCounter("streamgate_cache_requests_total",
                                                     "Cache reads, by result.", {"result"}));
@@ -64,13 +64,19 @@ class CachePlugin final : public ServicePlugin {
     Counter* evicted = &evictions->Get();
     Gauge* live = &entries->Get();
     // Holds the cache, not the plugin: safe to run whenever the registry renders.
-    registry.AddCollector([cache = cache_, hits, misses, evicted, live] {
+    auto read = [cache = cache_, hits, misses, evicted, live] {
       const CacheStats stats = cache->Stats();
       hits->IncreaseTo(stats.hits);
       misses->IncreaseTo(stats.misses);
       evicted->IncreaseTo(stats.evictions);
       live->Set(static_cast<double>(stats.entries));
-    });
+    };
+    if (cache_->backend() == "lru") {
+      registry.AddCollector(std::move(read));
+    } else {
+      auto refresh = std::make_shared<BackgroundRefresh>(runtime, std::chrono::seconds(1), read);
+      registry.AddCollector([refresh] { refresh->Request(); });
+    }
     return Status::Ok();
   }
 
@@ -81,7 +87,7 @@ class CachePlugin final : public ServicePlugin {
     if (!cache.ok()) return cache.status().WithContext("cache");
     cache_ = std::shared_ptr<Cache>(std::move(cache).value());
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<Cache>(cache_));
-    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics));
+    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics, context.runtime));
 
     subscription_ = context.events.Subscribe("content.updated", [this](const Event& event) {
       const json data = json::parse(event.data, nullptr, false);

@@ -20,8 +20,10 @@
 
 #include "common/log.h"
 #include "jobs/job_common.h"
+#include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
 #include "streamgate/job_queue.h"
+#include "streamgate/monitor.h"
 #include "streamgate/plugins.h"
 
 namespace streamgate {
@@ -165,7 +167,30 @@ class WorkerPlugin final : public ServicePlugin {
       STREAMGATE_RETURN_IF_ERROR(RegisterBuiltinJobHandlers(*worker_));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<JobQueue>(queue_));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<JobWorker>(worker_));
+    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics, context.runtime));
     return AddRoutes(context.router);
+  }
+
+  // streamgate_jobs_queue_depth{state}: queued, scheduled and running jobs of the whole queue
+  // (every worker process's), read in the background because counting is a query.
+  Status AddMetrics(MetricsRegistry& registry, Runtime& runtime) {
+    STREAMGATE_ASSIGN_OR_RETURN(
+        GaugeFamily * depth,
+        registry.AddGauge("streamgate_jobs_queue_depth",
+                          "Jobs waiting or running, as of the previous scrape.", {"state"}));
+    Gauge* queued = &depth->WithLabels({"queued"});
+    Gauge* scheduled = &depth->WithLabels({"scheduled"});
+    Gauge* running = &depth->WithLabels({"running"});
+    auto refresh = std::make_shared<BackgroundRefresh>(
+        runtime, std::chrono::seconds(1), [queue = queue_, queued, scheduled, running] {
+          const Result<JobQueueDepth> now = queue->Depth();
+          if (!now.ok()) return;  // the health check reports an unreachable queue
+          queued->Set(static_cast<double>(now->queued));
+          scheduled->Set(static_cast<double>(now->scheduled));
+          running->Set(static_cast<double>(now->running));
+        });
+    registry.AddCollector([refresh] { refresh->Request(); });
+    return Status::Ok();
   }
 
   Status Start() override {
