@@ -11,7 +11,6 @@
 
 #include "auth/session_keys.h"
 #include "common/log.h"
-#include "common/runtime_impl.h"
 #include "service/plugins/service_plugin.h"
 #include "service/session_caller.h"
 #include "streamgate/authenticator.h"
