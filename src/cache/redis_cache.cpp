@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "redis/redis_client.h"
+#include "redis/redis_pool.h"
 #include "streamgate/cache.h"
 
 namespace streamgate {
@@ -31,25 +31,23 @@ std::string EscapeGlob(std::string_view text) {
 
 class RedisCache final : public Cache {
  public:
-  RedisCache(const RedisCacheOptions& options, redis::ConnectionOptions connection)
-      : options_(options), pool_(std::move(connection), options.pool_size) {}
+  RedisCache(const RedisCacheOptions& options, RedisEndpoint endpoint)
+      : options_(options), pool_(std::move(endpoint), options.pool_size) {}
 
   Result<std::string> Get(std::string_view key) override {
     STREAMGATE_RETURN_IF_ERROR(CheckKey(key));
     const std::string full = Full(key);
-    STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply, Run({"GET", full}));
-    return CountedValue(*reply);
+    STREAMGATE_ASSIGN_OR_RETURN(RedisReply reply, Run({"GET", full}));
+    return CountedValue(reply);
   }
 
   Status Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override {
     STREAMGATE_RETURN_IF_ERROR(CheckEntry(key, value, ttl));
     const std::string full = Full(key);
     const std::string ms = std::to_string(EffectiveTtl(ttl).count());
-    std::vector<std::string_view> args = {"SET", full, value};
+    std::vector<std::string> args = {"SET", full, std::string(value)};
     if (EffectiveTtl(ttl).count() > 0) args.insert(args.end(), {"PX", ms});
-    STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply, Run(args));
-    (void)reply;
-    return Status::Ok();
+    return Run(args).status();
   }
 
   Result<bool> SetIfAbsent(std::string_view key, std::string_view value,
@@ -57,32 +55,33 @@ class RedisCache final : public Cache {
     STREAMGATE_RETURN_IF_ERROR(CheckEntry(key, value, ttl));
     const std::string full = Full(key);
     const std::string ms = std::to_string(EffectiveTtl(ttl).count());
-    std::vector<std::string_view> args = {"SET", full, value, "NX"};
+    std::vector<std::string> args = {"SET", full, std::string(value), "NX"};
     if (EffectiveTtl(ttl).count() > 0) args.insert(args.end(), {"PX", ms});
-    STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply, Run(args));
-    return reply->type == REDIS_REPLY_STATUS;  // "OK"; nil when the key existed
+    STREAMGATE_ASSIGN_OR_RETURN(RedisReply reply, Run(args));
+    return reply.type == RedisReply::Type::kString;  // "OK"; nil when the key existed
   }
 
   Result<std::string> Take(std::string_view key) override {
     STREAMGATE_RETURN_IF_ERROR(CheckKey(key));
     const std::string full = Full(key);
     if (!use_script_.load(std::memory_order_relaxed)) {
-      STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply, pool_.Command({"GETDEL", full}));
-      if (redis::ErrorText(*reply).find("unknown command") == std::string_view::npos) {
-        STREAMGATE_RETURN_IF_ERROR(CheckError(*reply));
-        return CountedValue(*reply);
+      STREAMGATE_ASSIGN_OR_RETURN(RedisReply reply, pool_.Command({"GETDEL", full}));
+      if (reply.type != RedisReply::Type::kError ||
+          reply.str.find("unknown command") == std::string::npos) {
+        STREAMGATE_RETURN_IF_ERROR(CheckError(reply));
+        return CountedValue(reply);
       }
       use_script_.store(true, std::memory_order_relaxed);  // Redis < 6.2
     }
-    STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply, Run({"EVAL", kTakeScript, "1", full}));
-    return CountedValue(*reply);
+    STREAMGATE_ASSIGN_OR_RETURN(RedisReply reply, Run({"EVAL", kTakeScript, "1", full}));
+    return CountedValue(reply);
   }
 
   Result<bool> Delete(std::string_view key) override {
     STREAMGATE_RETURN_IF_ERROR(CheckKey(key));
     const std::string full = Full(key);
-    STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply, Run({"UNLINK", full}));
-    return reply->type == REDIS_REPLY_INTEGER && reply->integer > 0;
+    STREAMGATE_ASSIGN_OR_RETURN(RedisReply reply, Run({"UNLINK", full}));
+    return reply.type == RedisReply::Type::kInteger && reply.integer > 0;
   }
 
   Result<uint64_t> DeleteByPrefix(std::string_view prefix) override {
@@ -93,21 +92,19 @@ class RedisCache final : public Cache {
     uint64_t removed = 0;
     std::string cursor = "0";
     do {
-      STREAMGATE_ASSIGN_OR_RETURN(redis::Reply reply,
+      STREAMGATE_ASSIGN_OR_RETURN(RedisReply reply,
                                   Run({"SCAN", cursor, "MATCH", pattern, "COUNT", kScanBatch}));
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+      if (reply.type != RedisReply::Type::kArray || reply.elements.size() != 2) {
         return Status::Internal("cache: unexpected SCAN reply");
       }
-      cursor.assign(reply->element[0]->str, reply->element[0]->len);
-      const redisReply* keys = reply->element[1];
-      if (keys->elements > 0) {
-        std::vector<std::string_view> args = {"UNLINK"};
-        for (std::size_t i = 0; i < keys->elements; ++i) {
-          args.emplace_back(keys->element[i]->str, keys->element[i]->len);
-        }
-        STREAMGATE_ASSIGN_OR_RETURN(redis::Reply unlinked, Run(args));
-        if (unlinked->type == REDIS_REPLY_INTEGER && unlinked->integer > 0) {
-          removed += static_cast<uint64_t>(unlinked->integer);
+      cursor = reply.elements[0].str;
+      const std::vector<RedisReply>& keys = reply.elements[1].elements;
+      if (!keys.empty()) {
+        std::vector<std::string> args = {"UNLINK"};
+        for (const RedisReply& key : keys) args.push_back(key.str);
+        STREAMGATE_ASSIGN_OR_RETURN(RedisReply unlinked, Run(args));
+        if (unlinked.type == RedisReply::Type::kInteger && unlinked.integer > 0) {
+          removed += static_cast<uint64_t>(unlinked.integer);
         }
       }
     } while (cursor != "0");
@@ -125,15 +122,17 @@ class RedisCache final : public Cache {
     const std::string pattern = EscapeGlob(options_.key_prefix) + "*";
     std::string cursor = "0";
     do {
-      Result<redis::Reply> reply =
+      Result<RedisReply> reply =
           pool_.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", kScanBatch});
-      if (!reply.ok() || (*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != 2) break;
-      cursor.assign((*reply)->element[0]->str, (*reply)->element[0]->len);
-      stats.entries += (*reply)->element[1]->elements;
+      if (!reply.ok() || reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
+        break;
+      }
+      cursor = reply->elements[0].str;
+      stats.entries += reply->elements[1].elements.size();
     } while (cursor != "0");
-    Result<redis::Reply> info = pool_.Command({"INFO", "stats"});
-    if (info.ok() && (*info)->type == REDIS_REPLY_STRING) {
-      const std::string_view text((*info)->str, (*info)->len);
+    Result<RedisReply> info = pool_.Command({"INFO", "stats"});
+    if (info.ok() && info->type == RedisReply::Type::kString) {
+      const std::string_view text(info->str);
       const std::size_t at = text.find("evicted_keys:");
       if (at != std::string_view::npos) {
         stats.evictions = std::strtoull(text.data() + at + 13, nullptr, 10);
@@ -151,24 +150,24 @@ class RedisCache final : public Cache {
     return ttl.count() == 0 ? options_.default_ttl : ttl;
   }
 
-  static Status CheckError(const redisReply& reply) {
-    if (reply.type == REDIS_REPLY_ERROR) {
-      return Status::Unavailable("cache: redis error: " + std::string(redis::ErrorText(reply)));
+  static Status CheckError(const RedisReply& reply) {
+    if (reply.type == RedisReply::Type::kError) {
+      return Status::Unavailable("cache: redis error: " + reply.str);
     }
     return Status::Ok();
   }
 
-  Result<redis::Reply> Run(const std::vector<std::string_view>& args) const {
-    Result<redis::Reply> reply = pool_.Command(args);
+  Result<RedisReply> Run(const std::vector<std::string>& args) const {
+    Result<RedisReply> reply = pool_.Command(args);
     if (!reply.ok()) return Status::Unavailable("cache: " + reply.status().message());
-    STREAMGATE_RETURN_IF_ERROR(CheckError(**reply));
+    STREAMGATE_RETURN_IF_ERROR(CheckError(*reply));
     return reply;
   }
 
-  Result<std::string> CountedValue(const redisReply& reply) {
-    if (reply.type == REDIS_REPLY_STRING) {
+  Result<std::string> CountedValue(RedisReply& reply) {
+    if (reply.type == RedisReply::Type::kString) {
       hits_.fetch_add(1, std::memory_order_relaxed);
-      return std::string(reply.str, reply.len);
+      return std::move(reply.str);
     }
     misses_.fetch_add(1, std::memory_order_relaxed);
     return Status::NotFound("cache: no such key");
@@ -195,7 +194,7 @@ class RedisCache final : public Cache {
   }
 
   const RedisCacheOptions options_;
-  mutable redis::ConnectionPool pool_;
+  mutable RedisPool pool_;
   std::atomic<bool> use_script_{false};
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
@@ -218,14 +217,14 @@ Result<std::unique_ptr<Cache>> NewRedisCache(const RedisCacheOptions& options) {
     return Status::InvalidArgument("redis cache: negative default TTL");
   }
   if (options.max_key_bytes == 0) return Status::InvalidArgument("redis cache: max_key_bytes 0");
-  internal::redis::ConnectionOptions connection;
-  connection.host = options.host;
-  connection.port = options.port;
-  connection.password = options.password;
-  connection.database = options.database;
-  connection.connect_timeout = options.connect_timeout;
-  connection.command_timeout = options.command_timeout;
-  return std::unique_ptr<Cache>(std::make_unique<internal::RedisCache>(options, connection));
+  internal::RedisEndpoint endpoint;
+  endpoint.host = options.host;
+  endpoint.port = options.port;
+  endpoint.password = options.password;
+  endpoint.database = options.database;
+  endpoint.connect_timeout = options.connect_timeout;
+  endpoint.command_timeout = options.command_timeout;
+  return std::unique_ptr<Cache>(std::make_unique<internal::RedisCache>(options, endpoint));
 }
 
 }  // namespace streamgate

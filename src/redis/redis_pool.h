@@ -3,7 +3,8 @@
 // A small blocking Redis client over hiredis: a bounded pool of connections made with a connect
 // timeout, commands with a read/write timeout, replies copied into owned values, and Lua scripts
 // run by SHA (reloaded after a server restart). A connection that fails is dropped, so the next
-// call reconnects: a Redis restart costs the calls in flight, never the process.
+// call reconnects: a Redis restart costs the calls in flight, never the process. The one Redis
+// client of the library: the cache backend and the job queue both use it.
 #pragma once
 
 #include <chrono>
