@@ -64,3 +64,21 @@ CONF
 machine_line() {
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 }
+
+# run_wrk URL DURATION: one wrk run with WRK_THREADS/WRK_CONNECTIONS; prints
+# "<requests/s> <socket errors + non-2xx/3xx responses>".
+run_wrk() {
+  local out rps errors non2xx
+  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$2" "$1")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  [[ -n $rps ]] || die "could not parse wrk output: $out"
+  echo "$rps $((${errors:-0} + ${non2xx:-0}))"
+}
+
+# The median of the numbers on stdin (space- or newline-separated).
+median() {
+  tr ' ' '\n' | awk 'NF' | sort -g |
+    awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}

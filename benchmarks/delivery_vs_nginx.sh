@@ -112,17 +112,6 @@ ng_forged=$(curl -s -o /dev/null -w '%{http_code}' "${NG_SEGMENT/md5=/md5=x}")
 curl -sf "$SG_PLAYLIST" | grep -q "seg_00001.m4s?token=$TOKEN" || die "playlist lacks tokenised URIs"
 echo "checks: same segment bytes from both; forged tokens refused; playlist URIs carry the token"
 
-# --- measure -------------------------------------------------------------------------------------
-run_wrk() {  # url duration → "<requests/s> <errors>"
-  local out rps errors non2xx
-  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$2" "$1")
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
-  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
-  [[ -n $rps ]] || die "could not parse wrk output: $out"
-  echo "$rps $((${errors:-0} + ${non2xx:-0}))"
-}
-median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 KINDS=(segment playlist)
 declare -A URL=([streamgate,segment]=$SG_SEGMENT [streamgate,playlist]=$SG_PLAYLIST

@@ -88,19 +88,6 @@ done
 echo "content check: both servers return byte-identical files (sha256)"
 
 # --- measure -------------------------------------------------------------------------------------
-# Prints "<requests/s> <errors>" for one wrk run.
-run_wrk() {  # url duration
-  local out
-  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$2" "$1")
-  local rps errors non2xx
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
-  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
-  [[ -n $rps ]] || die "could not parse wrk output: $out"
-  echo "$rps $((${errors:-0} + ${non2xx:-0}))"
-}
-
-median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo "warm-up: $WARMUP_DURATION per file and server"
 for f in "${FILES[@]}"; do

@@ -29,5 +29,7 @@ void RemoveLogSink(const std::shared_ptr<spdlog::sinks::sink>& sink);
 bool LogEnabled(LogLevel level);
 
 spdlog::level::level_enum ToSpdlogLevel(LogLevel level);
+// The inverse (spdlog's "off" and unknown values are kOff).
+LogLevel FromSpdlogLevel(spdlog::level::level_enum level);
 
 }  // namespace streamgate::internal

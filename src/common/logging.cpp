@@ -23,25 +23,6 @@ namespace streamgate {
 namespace internal {
 namespace {
 
-LogLevel FromSpdlogLevel(spdlog::level::level_enum level) {
-  switch (level) {
-    case spdlog::level::trace:
-      return LogLevel::kTrace;
-    case spdlog::level::debug:
-      return LogLevel::kDebug;
-    case spdlog::level::info:
-      return LogLevel::kInfo;
-    case spdlog::level::warn:
-      return LogLevel::kWarn;
-    case spdlog::level::err:
-      return LogLevel::kError;
-    case spdlog::level::critical:
-      return LogLevel::kCritical;
-    default:
-      return LogLevel::kOff;
-  }
-}
-
 // Appends `text` as a JSON string literal, quotes included. nlohmann's serializer does the
 // escaping (quotes, backslashes, every control character) and replaces invalid UTF-8 with U+FFFD,
 // so that each line stays parseable whatever bytes a message carries.
@@ -126,6 +107,25 @@ bool ValidLevel(LogLevel level) {
 }
 
 }  // namespace
+
+LogLevel FromSpdlogLevel(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+      return LogLevel::kTrace;
+    case spdlog::level::debug:
+      return LogLevel::kDebug;
+    case spdlog::level::info:
+      return LogLevel::kInfo;
+    case spdlog::level::warn:
+      return LogLevel::kWarn;
+    case spdlog::level::err:
+      return LogLevel::kError;
+    case spdlog::level::critical:
+      return LogLevel::kCritical;
+    default:
+      return LogLevel::kOff;
+  }
+}
 
 spdlog::level::level_enum ToSpdlogLevel(LogLevel level) {
   switch (level) {

@@ -7,33 +7,13 @@
 #include <cstdio>
 #include <string>
 
+#include "common/xml_escape.h"
 #include "streamgate/packager.h"
 
 namespace streamgate {
 namespace {
 
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using internal::XmlEscape;
 
 // '$' opens a template identifier, so a literal one in a token is written "$$".
 std::string TemplateEscape(std::string_view text) {

@@ -3,36 +3,16 @@
 
 #include <algorithm>
 
+#include "common/log.h"
+
 namespace streamgate::internal {
-namespace {
-
-LogLevel FromSpdlog(spdlog::level::level_enum level) {
-  switch (level) {
-    case spdlog::level::trace:
-      return LogLevel::kTrace;
-    case spdlog::level::debug:
-      return LogLevel::kDebug;
-    case spdlog::level::info:
-      return LogLevel::kInfo;
-    case spdlog::level::warn:
-      return LogLevel::kWarn;
-    case spdlog::level::err:
-      return LogLevel::kError;
-    case spdlog::level::critical:
-      return LogLevel::kCritical;
-    default:
-      return LogLevel::kOff;
-  }
-}
-
-}  // namespace
 
 void LogRingSink::sink_it_(const spdlog::details::log_msg& msg) {
   if (capacity_ == 0) return;
   LogRecord record;
   record.sequence = next_sequence_++;
   record.time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(msg.time);
-  record.level = FromSpdlog(msg.level);
+  record.level = FromSpdlogLevel(msg.level);
   record.logger.assign(msg.logger_name.data(), msg.logger_name.size());
   record.message.assign(msg.payload.data(), std::min(msg.payload.size(), kMaxLogRecordBytes));
   if (records_.size() >= capacity_) records_.pop_front();

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <ctime>
 
+#include "common/xml_escape.h"
+#include "common/xml_escape.h"
 #include "http/url.h"
 
 namespace streamgate::internal {
@@ -111,33 +113,6 @@ std::optional<std::string> XmlUnescape(std::string_view text) {
       return std::nullopt;
     }
     i = semi;
-  }
-  return out;
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out.push_back(c);
-    }
   }
   return out;
 }

@@ -25,8 +25,6 @@ std::vector<std::string_view> XmlElements(std::string_view xml, std::string_view
 std::optional<std::string> XmlElementText(std::string_view xml, std::string_view tag);
 // Decodes &amp; &lt; &gt; &quot; &apos; &#N; &#xH;; nullopt for anything else after '&'.
 std::optional<std::string> XmlUnescape(std::string_view text);
-// Escapes & < > " ' for element text.
-std::string XmlEscape(std::string_view text);
 
 // "2026-11-23T14:31:57.000Z" → Unix milliseconds; nullopt when malformed.
 std::optional<int64_t> ParseIso8601Millis(std::string_view text);
