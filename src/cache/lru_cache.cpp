@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cache/entry_limits.h"
+
 namespace streamgate {
 namespace internal {
 namespace {
@@ -186,23 +188,12 @@ class LruCache final : public Cache {
   std::string_view backend() const override { return "lru"; }
 
  private:
-  Status CheckKey(std::string_view key) const {
-    if (key.empty()) return Status::InvalidArgument("cache: empty key");
-    if (key.size() > options_.max_key_bytes) {
-      return Status::InvalidArgument("cache: key longer than " +
-                                     std::to_string(options_.max_key_bytes) + " bytes");
-    }
-    return Status::Ok();
-  }
+  Status CheckKey(std::string_view key) const { return CheckCacheKey(key, options_.max_key_bytes); }
 
   Status CheckEntry(std::string_view key, std::string_view value,
                     std::chrono::milliseconds ttl) const {
-    STREAMGATE_RETURN_IF_ERROR(CheckKey(key));
-    if (ttl.count() < 0) return Status::InvalidArgument("cache: negative TTL");
-    if (value.size() > options_.max_value_bytes) {
-      return Status::ResourceExhausted("cache: value larger than " +
-                                       std::to_string(options_.max_value_bytes) + " bytes");
-    }
+    STREAMGATE_RETURN_IF_ERROR(
+        CheckCacheEntry(key, value, ttl, options_.max_key_bytes, options_.max_value_bytes));
     if (key.size() + value.size() + kLruEntryOverheadBytes > shard_budget_) {
       return Status::ResourceExhausted("cache: entry larger than the memory bound allows");
     }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/entry_limits.h"
 #include "redis/redis_pool.h"
 #include "streamgate/cache.h"
 
@@ -173,23 +174,12 @@ class RedisCache final : public Cache {
     return Status::NotFound("cache: no such key");
   }
 
-  Status CheckKey(std::string_view key) const {
-    if (key.empty()) return Status::InvalidArgument("cache: empty key");
-    if (key.size() > options_.max_key_bytes) {
-      return Status::InvalidArgument("cache: key longer than " +
-                                     std::to_string(options_.max_key_bytes) + " bytes");
-    }
-    return Status::Ok();
-  }
+  Status CheckKey(std::string_view key) const { return CheckCacheKey(key, options_.max_key_bytes); }
 
   Status CheckEntry(std::string_view key, std::string_view value,
                     std::chrono::milliseconds ttl) const {
-    STREAMGATE_RETURN_IF_ERROR(CheckKey(key));
-    if (ttl.count() < 0) return Status::InvalidArgument("cache: negative TTL");
-    if (value.size() > options_.max_value_bytes) {
-      return Status::ResourceExhausted("cache: value larger than " +
-                                       std::to_string(options_.max_value_bytes) + " bytes");
-    }
+    STREAMGATE_RETURN_IF_ERROR(
+        CheckCacheEntry(key, value, ttl, options_.max_key_bytes, options_.max_value_bytes));
     return Status::Ok();
   }
 
