@@ -13,7 +13,7 @@ packages=(
   libcrypto++-dev
   # tests, bindings and benchmarks
   catch2 libbenchmark-dev pybind11-dev python3-dev python3-pytest ffmpeg redis-server
-  nginx-light wrk prometheus python3-botocore nodejs npm
+  nginx-light wrk prometheus python3-botocore python3-yaml chromium nodejs npm
 )
 
 missing=()
