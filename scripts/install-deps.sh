@@ -14,6 +14,8 @@ packages=(
   # tests, bindings and benchmarks
   catch2 libbenchmark-dev pybind11-dev python3-dev python3-pytest ffmpeg redis-server
   nginx-light wrk prometheus python3-botocore python3-yaml chromium nodejs npm
+  # docs (the API reference test runs Doxygen)
+  doxygen
 )
 
 missing=()

@@ -173,6 +173,15 @@ class Router {
   // `path` is the percent-decoded path.
   Match Find(HttpMethod method, std::string_view path) const;
 
+  // Every registered (method, pattern), sorted by pattern, then method: for documentation and
+  // for tests that compare the served API with docs/openapi.yaml. Walks the whole table, so not
+  // for the request path. Thread-safety as Find().
+  struct RouteInfo {
+    HttpMethod method = HttpMethod::kGet;
+    std::string pattern;
+  };
+  std::vector<RouteInfo> Routes() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -235,6 +235,26 @@ bool Router::Impl::Visit(const Node& node, std::size_t pos, Search& search) {
   return false;
 }
 
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  std::vector<const Impl::Node*> pending = {&impl_->root};
+  while (!pending.empty()) {
+    const Impl::Node* node = pending.back();
+    pending.pop_back();
+    for (const std::unique_ptr<Route>& route : node->routes) {
+      if (route) out.push_back({route->method, route->pattern});
+    }
+    for (const auto& [literal, child] : node->literals) pending.push_back(child.get());
+    if (node->param) pending.push_back(node->param.get());
+    if (node->catch_all) pending.push_back(node->catch_all.get());
+  }
+  std::sort(out.begin(), out.end(), [](const RouteInfo& a, const RouteInfo& b) {
+    return a.pattern != b.pattern ? a.pattern < b.pattern
+                                  : static_cast<int>(a.method) < static_cast<int>(b.method);
+  });
+  return out;
+}
+
 Router::Router() : impl_(std::make_unique<Impl>()) {}
 Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
