@@ -28,6 +28,9 @@ struct CacheStats {
 
 // Thread-safe: every method may be called from any thread. Calls to the Redis backend block on
 // the network (bounded by its timeouts): call them from worker threads, never from I/O threads.
+// Ownership: the factories return a unique_ptr; plugins share one cache as shared_ptr (through
+// the ServiceRegistry). Errors are per method below; Unavailable always means the backend could
+// not be reached, never "absent" (NotFound). Implement it to add a backend (examples/verify_siwe).
 class Cache {
  public:
   virtual ~Cache() = default;

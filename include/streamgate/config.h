@@ -3,6 +3,9 @@
 // Config: every setting of a StreamGate process, loaded in layers: built-in defaults, then an
 // optional JSON file (--config PATH), then environment variables STREAMGATE_<SECTION>_<KEY>,
 // then command-line flags --<section>.<key>=<value>. docs/configuration.md lists every key.
+// Config is a plain value: copy it freely; the functions below are thread-safe (LoadConfig reads
+// the environment and the file it is given, nothing else). Errors are InvalidArgument naming the
+// key and where its value came from.
 #pragma once
 
 #include <cstdint>

@@ -169,7 +169,8 @@ Result<std::unique_ptr<JobQueue>> NewRedisJobQueue(const JobQueueOptions& option
 // The backend options.backend names.
 Result<std::unique_ptr<JobQueue>> NewJobQueue(const JobQueueOptions& options);
 
-// What a running handler sees besides its Job. Thread-safe.
+// What a running handler sees besides its Job. Thread-safe. Owned by the JobWorker and valid only
+// while the handler runs: do not keep a reference after returning.
 class JobContext {
  public:
   JobContext() = default;

@@ -86,6 +86,9 @@ struct PluginContext {
 
 // A unit of functionality. The Kernel calls Init, then Start, then (later) Stop, each once and
 // from one thread; Health may be called from any thread at any time after Init.
+// Ownership: the Kernel owns registered plugins and destroys them after Stop, once its event bus
+// is closed. Errors: a non-OK Init or Start makes Kernel::Start fail (what was started is stopped
+// again); a Stop error is reported by Kernel::Stop but does not stop the other plugins.
 class Plugin {
  public:
   virtual ~Plugin() = default;

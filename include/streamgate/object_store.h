@@ -42,6 +42,9 @@ class ObjectWriter {
 };
 
 // Thread-safe: any method from any thread; calls block on disk or network (use worker threads).
+// Ownership: the factories return a unique_ptr; the upload plugin shares its store (shared_ptr)
+// through the ServiceRegistry. Errors: NotFound for a missing key, InvalidArgument for a key that
+// breaks the key rules, Unavailable when the backend cannot be reached.
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;

@@ -13,6 +13,10 @@
 //   audio/index.m3u8 init.mp4 seg_00001.m4s …     (audio is its own CMAF track and rendition)
 //   keys/<rendition>.key                          (AES-128 only: 16 raw bytes; gate this path)
 //
+// Threads and ownership: the model is plain values (copy or share it freely; const access from
+// many threads is safe), and the render functions are pure. Only WritePlaylists does I/O
+// (Internal when a file cannot be written; it blocks on the disk).
+//
 // All functions here are pure and thread-safe; the model is a plain value type.
 #pragma once
 

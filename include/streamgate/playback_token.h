@@ -42,7 +42,8 @@ struct PlaybackGrant {
   int64_t expires_unix = 0;  // seconds since the epoch
 };
 
-// Thread-safe and immutable after Create: Mint and Verify from any thread.
+// Thread-safe and immutable after Create: Mint and Verify from any thread. Owns its keys.
+// Errors: as stated per method; Verify never touches storage, so it never blocks.
 class PlaybackTokenSigner {
  public:
   // InvalidArgument for no keys, a malformed key id, a short secret or duplicate ids.

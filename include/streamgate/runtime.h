@@ -22,6 +22,8 @@ struct RuntimeOptions {
   int worker_threads = 0;
 };
 
+// See the file comment for threads and ownership. Errors: Create returns InvalidArgument for
+// thread counts out of range (io_threads [0, 256], worker_threads [0, 1024]).
 class Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> Create(const RuntimeOptions& options);

@@ -27,6 +27,9 @@ enum ServiceExitCode : int {
 // Loads the configuration from argv and the environment (defaults: `info`), configures logging,
 // creates the Runtime and Kernel, calls `register_plugins`, starts, serves until SIGINT or
 // SIGTERM, shuts down gracefully, and returns the exit code. Handles --help and --version.
+// Call it once, from main(), before any other thread exists: it blocks SIGINT/SIGTERM in the
+// calling thread (threads started later inherit the mask) and owns everything it creates. Errors
+// are reported on stderr and in the exit code, never thrown.
 int RunService(int argc, char** argv, const ServiceInfo& info,
                const std::function<Status(Kernel&)>& register_plugins);
 

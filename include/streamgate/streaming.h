@@ -14,6 +14,8 @@
 //
 // The gate: an item without a gating rule is public; its owner always passes; anyone else must
 // hold what the rule names, checked on chain (ownership.h) — an RPC failure denies.
+// This header holds only options (plain values); the plugin owns the signer, the package cache
+// and its borrowed stores (see docs/architecture.md, "Gated delivery").
 #pragma once
 
 #include <cstdint>

@@ -83,7 +83,8 @@ struct TranscodeSettings {
 };
 
 // Shared cancellation flag: copy it into a request, call Cancel() from any thread; the
-// transcode stops within about one frame's work and removes its partial output.
+// transcode stops within about one frame's work and removes its partial output. Copies share one
+// flag (shared ownership); Cancel() is a lock-free atomic store, safe even in a signal handler.
 class CancelToken {
  public:
   CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
