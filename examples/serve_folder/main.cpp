@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   auto transcoder = streamgate::Transcoder::Create({}, runtime->get());
   if (!transcoder.ok()) return Fail(transcoder.status());
   const std::set<std::string> kVideo = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"};
-  for (const auto& entry : fs::directory_iterator(argv[1])) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(argv[1], error)) {
     const fs::path out = fs::path(argv[2]) / entry.path().stem();
     if (!entry.is_regular_file() || !kVideo.count(entry.path().extension().string()) || fs::exists(out)) {
       continue;
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
     std::printf("%s: %s\n", entry.path().filename().c_str(),
                 result.ok() ? "packaged" : result.status().ToString().c_str());
   }
+
+  if (error) return Fail(streamgate::Status::InvalidArgument(argv[1] + (": " + error.message())));
 
   // 2. Serve OUT. Files are looked up with realpath(3) and stat(2): cheap enough to run inline.
   auto kernel = streamgate::Kernel::Create(config, **runtime);
