@@ -6,6 +6,7 @@
 // through an injected EIP-1193 provider.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -244,6 +245,20 @@ export class Harness {
       }
     }
     return fetch(`${this.base}${target}`, init);
+  }
+
+  // A GET with the target sent exactly as given (fetch would normalise "%2e%2e" away).
+  rawGet(target) {
+    return new Promise((resolve, reject) => {
+      const url = new URL(this.base);
+      const request = http.request({ host: url.hostname, port: url.port, path: target, method: 'GET' },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode, headers: response.headers }));
+        });
+      request.on('error', reject);
+      request.end();
+    });
   }
 
   async json(method, target, options = {}) {

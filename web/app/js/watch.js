@@ -50,7 +50,7 @@ export function renderWatch(view, contentId) {
   const stage = h('div', { id: 'stage', class: 'stage' });
   const quality = h('select', { id: 'quality', 'aria-label': 'Quality', disabled: true },
     h('option', { value: '-1' }, 'Auto'));
-  const controls = h('div', { class: 'player-controls' }, h('label', {}, 'Quality ', quality));
+  const controls = h('div', { class: 'player-controls', hidden: true }, h('label', {}, 'Quality ', quality));
   replaceChildren(view, h('section', { class: 'watch' }, title, facts, stage, controls));
 
   async function start() {
@@ -104,9 +104,13 @@ export function renderWatch(view, contentId) {
         hls.destroy();
       });
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        // hls.js orders levels by bitrate, lowest first; the menu shows the best first.
+        const levels = hls.levels.map((level, index) => ({ level, index }))
+          .sort((a, b) => (b.level.height - a.level.height) || (b.level.bitrate - a.level.bitrate));
         replaceChildren(quality, h('option', { value: '-1' }, 'Auto'),
-          hls.levels.map((level, index) => h('option', { value: String(index) }, levelLabel(level, info.renditions))));
+          levels.map(({ level, index }) => h('option', { value: String(index) }, levelLabel(level, info.renditions))));
         quality.disabled = hls.levels.length < 1;
+        controls.hidden = false;
         video.play().catch(() => { /* autoplay refused: the controls are there */ });
       });
       quality.addEventListener('change', () => {
