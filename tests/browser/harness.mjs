@@ -80,7 +80,7 @@ export class Harness {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sg-browser-${options.scenario}-`));
     this.stack = [];
     this.logs = [];
-    this.stopped = false;
+    this.stopping = null;
     fs.mkdirSync(options.artifacts, { recursive: true });
     // setpriv --pdeathsig: children die with the runner even if it is SIGKILLed.
     this.setpriv = spawnSync('setpriv', ['--version']).status === 0;
@@ -90,9 +90,13 @@ export class Harness {
     this.stack.push(step);
   }
 
-  async stop() {
-    if (this.stopped) return;
-    this.stopped = true;
+  // Idempotent: a signal and the test's own ending may both ask; both wait for the one run.
+  stop() {
+    if (!this.stopping) this.stopping = this.unwind();
+    return this.stopping;
+  }
+
+  async unwind() {
     while (this.stack.length > 0) {
       const step = this.stack.pop();
       try {
