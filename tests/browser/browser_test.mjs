@@ -13,7 +13,7 @@
 // Screenshots: DIR/<scenario>-*.png (paths printed).
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, injectWallet, KEYS, run, sleep, waitFor } from './harness.mjs';
+import { check, injectSolanaWallet, injectWallet, KEYS, run, sleep, waitFor } from './harness.mjs';
 
 // Uploads through the API (as the owner), waits for ready, gates it on ERC-721 token 1.
 async function gatedItem(harness, ownerToken, clip) {
@@ -263,6 +263,21 @@ async function webapp(harness) {
   await page.click('#nav-upload');
   await page.waitForSelector('#upload-needs-sign-in', { timeout: 5000 });
   check(true, 'the upload page asks a signed-out visitor to sign in');
+
+  // --- a Solana wallet signs in too (its button only shows when one is present) ---
+  check(await page.isHidden('#sign-in-solana'), 'no Solana button without a Solana wallet');
+  const solanaContext = await browser.newContext();
+  const solanaAddress = await injectSolanaWallet(solanaContext, harness);
+  const solanaPage = await solanaContext.newPage();
+  solanaPage.on('pageerror', (error) => pageErrors.push(error.message));
+  await solanaPage.goto(`${base}/`);
+  await solanaPage.click('#sign-in-solana');
+  await solanaPage.waitForSelector('#signed-in-address:not([hidden])', { timeout: 15000 });
+  check(await solanaPage.textContent('#signed-in-address') === solanaAddress,
+    `a Solana wallet signs in (${solanaAddress})`);
+  await solanaPage.click('#sign-out');
+  await solanaPage.waitForSelector('#sign-in-solana:not([hidden])', { timeout: 5000 });
+  check(await solanaPage.evaluate(() => window.solana.publicKey === null), 'signing out disconnects the Solana wallet');
 
   // Static files: the vendored libraries are cacheable, traversal is refused.
   const vendor = await harness.request('GET', '/app/vendor/hls.min.mjs');

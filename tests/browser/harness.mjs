@@ -327,6 +327,39 @@ export async function injectWallet(context, wallet) {
   return signed;
 }
 
+// A Solana wallet at window.solana (connect, signMessage, disconnect: the interface Phantom and
+// others share), signing in node with tweetnacl (ed25519) from a fixed seed.
+export async function injectSolanaWallet(context, harness) {
+  const nacl = harness.require('tweetnacl');
+  const { ethers } = harness.require('ethers');
+  const keys = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(7));
+  const address = ethers.encodeBase58(keys.publicKey);
+  await context.exposeFunction('__streamgateTestSolana', async (messageHex) => {
+    const message = Buffer.from(messageHex, 'hex');
+    return Buffer.from(nacl.sign.detached(new Uint8Array(message), keys.secretKey)).toString('hex');
+  });
+  await context.addInitScript((publicKey) => {
+    const key = { toString: () => publicKey, toBase58: () => publicKey };
+    window.solana = {
+      isStreamGateTestWallet: true,
+      publicKey: null,
+      async connect() {
+        this.publicKey = key;
+        return { publicKey: key };
+      },
+      async disconnect() {
+        this.publicKey = null;
+      },
+      async signMessage(bytes) {
+        const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+        const signature = await window.__streamgateTestSolana(hex);
+        return { signature: Uint8Array.from(signature.match(/../g).map((b) => parseInt(b, 16))), publicKey: key };
+      },
+    };
+  }, address);
+  return address;
+}
+
 // Runs `body(harness)` with a deadline well under CTest's, stopping everything however it ends.
 export async function run(body) {
   let harness;
