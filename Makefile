@@ -6,7 +6,7 @@ CMAKE_ARGS ?=
 # pybind11 and pytest must use Debian's interpreter, not a pyenv python3 that may come first.
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps peers configure build run test test-sanitize bench format clean
+.PHONY: all deps peers web configure build run test test-sanitize bench format clean
 
 all: build
 
@@ -17,6 +17,11 @@ deps:
 peers: deps
 	@scripts/install-test-peers.sh
 
+# Browser libraries of the web app (hls.js, tus-js-client), pinned by web/package-lock.json; the
+# build copies them into $(BUILD_DIR)/web.
+web: deps
+	@scripts/install-web-deps.sh
+
 configure: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
 	  -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_ARGS) > $(BUILD_DIR).configure.log 2>&1 \
@@ -26,11 +31,11 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Starts the monolith on embedded defaults (port 8080, ./data). Ctrl-C stops it gracefully.
-run: build
+run: web build
 	@mkdir -p data
 	exec $(BUILD_DIR)/services/streamgate/streamgate
 
-test: build peers
+test: web build peers
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.

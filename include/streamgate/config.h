@@ -31,6 +31,21 @@
 
 namespace streamgate {
 
+// The `web.*` section: the browser app the monolith serves at `/` (docs/web.md).
+struct WebOptions {
+  // Serve the app (`/`, `/index.html`, `/app/...`) and poster thumbnails.
+  bool enabled = true;
+  // Directory holding index.html and app/. Empty: <prefix>/share/streamgate/web next to the
+  // installed binary, else the build tree's web/ (copied there by the build).
+  std::string root;
+  // Serve every ready item's poster at /api/v1/web/poster/{content_id} without a session, gated
+  // items included (catalogue thumbnails); false limits posters to ungated items.
+  bool public_posters = true;
+  // Cache-Control max-age of the vendored libraries under /app/vendor/ (the app's own files are
+  // revalidated on every load).
+  int64_t vendor_max_age_s = 86400;
+};
+
 struct Config {
   // Which shell this is ("streamgate" for the monolith, "upload", …): logs, health, metrics.
   std::string service = "streamgate";
@@ -51,6 +66,7 @@ struct Config {
   JobsConfig jobs;             // STREAMGATE_JOBS_*
   CacheConfig cache;           // STREAMGATE_CACHE_*
   MetadataConfig metadata;     // STREAMGATE_METADATA_*
+  WebOptions web;              // STREAMGATE_WEB_*
 };
 
 struct ConfigSources {

@@ -20,5 +20,7 @@ std::unique_ptr<Plugin> NewCachePlugin();       // cache, 9006
 std::unique_ptr<Plugin> NewAuthPlugin();        // auth, 9007
 std::unique_ptr<Plugin> NewWorkerPlugin();      // worker, 9008
 std::unique_ptr<Plugin> NewMonitorPlugin();     // monitor, 9009
+// The browser app at `/` (web.* settings, docs/web.md); the monolith registers it.
+std::unique_ptr<Plugin> NewWebPlugin();
 
 }  // namespace streamgate

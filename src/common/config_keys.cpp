@@ -863,6 +863,21 @@ std::vector<ConfigKey> BuildKeys() {
       "streaming.package_cache_entries",
       [](auto& c) -> auto& { return c.streaming.package_cache_entries; }, 1, 1'000'000,
       "Packaged items kept parsed in memory so playlists render without I/O."));
+  // --- web ---
+  keys.push_back(BooleanKey(
+      "web.enabled", [](auto& c) -> auto& { return c.web.enabled; },
+      "Serve the web app at / (library, upload, sign-in, watch) and poster thumbnails."));
+  keys.push_back(StringKey(
+      "web.root", [](auto& c) -> auto& { return c.web.root; }, true,
+      "Directory holding the web app (index.html, app/). Empty: share/streamgate/web beside the "
+      "installed binary, else the build tree's web/."));
+  keys.push_back(BooleanKey(
+      "web.public_posters", [](auto& c) -> auto& { return c.web.public_posters; },
+      "Serve poster thumbnails of gated items without a session (catalogue pictures); false "
+      "serves posters of ungated items only."));
+  keys.push_back(IntegerKey(
+      "web.vendor_max_age_s", [](auto& c) -> auto& { return c.web.vendor_max_age_s; }, 0,
+      365 * 24 * 3600, "Cache-Control max-age of the vendored libraries under /app/vendor/."));
   return keys;
 }
 
