@@ -1,10 +1,13 @@
 // Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
 #include "gateway/proxy_exchange.h"
 
+#include <sys/socket.h>
+
 #include <asio/bind_executor.hpp>
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
 #include <cstdio>
 
 namespace streamgate::internal {
@@ -219,19 +222,32 @@ void ProxyExchange::Pump() {
 
 void ProxyExchange::ReadResponse() {
   if (!socket_) return;
-  if (!read_buf_) read_buf_.reset(new char[kReadSize]);
   ArmTimer(pool_->settings().response_timeout_ms, "answer");
-  socket_->async_read_some(
-      asio::buffer(read_buf_.get(), kReadSize),
-      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec,
-                                                               size_t n) { self->OnRead(ec, n); }));
+  // Reactor-style, like the server's connections: wait for readability, then read into a
+  // per-thread buffer, so that an exchange holds no read buffer of its own.
+  socket_->async_wait(
+      asio::ip::tcp::socket::wait_read,
+      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec) {
+        self->OnReadable(ec);
+      }));
 }
 
-void ProxyExchange::OnRead(const asio::error_code& ec, size_t n) {
+void ProxyExchange::OnReadable(const asio::error_code& wait_error) {
   DisarmTimer();
   if (failure_ || cancelled_ || aborted_) return;
-  if (ec) {
-    if (ec == asio::error::eof && !timed_out_ && head_done_ && !complete_) {
+  if (wait_error) return FailFromError(wait_error, "reading the response");
+  thread_local std::unique_ptr<char[]> buffer(new char[kReadSize]);
+  ssize_t n;
+  do {
+    n = ::recv(socket_->native_handle(), buffer.get(), kReadSize, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ReadResponse();
+  if (n < 0) {
+    return FailFromError(asio::error_code(errno, asio::error::get_system_category()),
+                         "reading the response");
+  }
+  if (n == 0) {
+    if (head_done_ && !complete_) {
       // A body delimited by the end of the connection ends here.
       const llhttp_errno_t err = llhttp_finish(&parser_);
       leftover_ = true;  // closed: not reusable
@@ -242,13 +258,10 @@ void ProxyExchange::OnRead(const asio::error_code& ec, size_t n) {
       return Fail(502, "BAD_GATEWAY",
                   pool_->name() + " service closed the connection in the middle of its response");
     }
-    if (ec == asio::error::eof && !head_done_) {
-      return Fail(502, "BAD_GATEWAY",
-                  pool_->name() + " service closed the connection without answering");
-    }
-    return FailFromError(ec, "reading the response");
+    return Fail(502, "BAD_GATEWAY",
+                pool_->name() + " service closed the connection without answering");
   }
-  if (!Parse(read_buf_.get(), n)) return;
+  if (!Parse(buffer.get(), static_cast<size_t>(n))) return;
   if (!head_done_) return ReadResponse();
   if (!responded_) return Respond();
   DeliverBody();

@@ -66,7 +66,7 @@ class ProxyExchange : public std::enable_shared_from_this<ProxyExchange> {
   void Connect();
   void Pump();
   void ReadResponse();
-  void OnRead(const asio::error_code& ec, size_t n);
+  void OnReadable(const asio::error_code& wait_error);
   // Feeds bytes to the response parser; false (after Fail) on malformed input.
   bool Parse(const char* data, size_t size);
   void Respond();
@@ -120,7 +120,6 @@ class ProxyExchange : public std::enable_shared_from_this<ProxyExchange> {
   std::string timer_what_;
 
   llhttp_t parser_;
-  std::unique_ptr<char[]> read_buf_;
   bool head_done_ = false;
   bool complete_ = false;
   bool leftover_ = false;  // bytes after the response: the connection is not reusable
