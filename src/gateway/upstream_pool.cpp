@@ -14,7 +14,14 @@ UpstreamPool::UpstreamPool(asio::io_context& io, std::string name, std::string u
       url_(std::move(url)),
       address_(std::move(address)),
       settings_(settings) {
-  if (!address_) state_ = "unconfigured";
+  if (!address_) {
+    state_ = "unconfigured";
+    return;
+  }
+  // A numeric address needs no resolution: usable before Start(), without blocking.
+  asio::error_code ec;
+  const asio::ip::address numeric = asio::ip::make_address(address_->host, ec);
+  if (!ec) endpoints_.emplace_back(numeric, address_->port);
 }
 
 UpstreamPool::~UpstreamPool() = default;

@@ -367,13 +367,17 @@ json ErrorOf(const TestHttpResponse& response) {
 
 // Waits (bounded) until the gateway's service list says `name` is in `state`.
 bool WaitForState(uint16_t port, const std::string& name, const std::string& state) {
+  std::string last;
   for (int i = 0; i < 200; ++i) {
     TestHttpResponse response = TestHttpClient(port).Get("/api/v1/gateway/services");
-    for (const json& service : json::parse(response.body)["services"]) {
+    last = response.body;
+    const json list = json::parse(response.body);
+    for (const json& service : list["services"]) {
       if (service["name"] == name && service["state"] == state) return true;
     }
     std::this_thread::sleep_for(25ms);
   }
+  UNSCOPED_INFO("last service list: " << last);
   return false;
 }
 
@@ -391,6 +395,7 @@ TEST_CASE("gateway proxies GET/POST/PUT/DELETE/HEAD with rewritten headers and r
       "GET /api/v1/metadata/item?id=a%20b HTTP/1.1\r\nHost: gw.example\r\n"
       "X-Request-Id: client-id-1\r\nConnection: keep-alive, X-Hop\r\nX-Hop: secret\r\n"
       "TE: trailers\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n");
+  INFO(response.body);
   REQUIRE(response.status == 200);
   json echo = json::parse(response.body);
   CHECK(echo["method"] == "GET");
@@ -415,15 +420,15 @@ TEST_CASE("gateway proxies GET/POST/PUT/DELETE/HEAD with rewritten headers and r
 
   // Bodies both ways, on the same keep-alive connection.
   response = client.Exchange(
-      "POST /api/v1/metadata/create HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello");
+      "POST /api/v1/metadata/add HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello");
   REQUIRE(response.status == 200);
   CHECK(json::parse(response.body)["body"] == "hello");
   response = client.Exchange(
-      "PUT /api/v1/metadata/update HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "PUT /api/v1/metadata/put HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
       "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
   REQUIRE(response.status == 200);
   CHECK(json::parse(response.body)["body"] == "abcdefg");
-  response = client.Exchange("DELETE /api/v1/metadata/delete HTTP/1.1\r\nHost: gw\r\n\r\n");
+  response = client.Exchange("DELETE /api/v1/metadata/remove HTTP/1.1\r\nHost: gw\r\n\r\n");
   REQUIRE(response.status == 200);
   CHECK(json::parse(response.body)["method"] == "DELETE");
 
