@@ -15,6 +15,8 @@ namespace {
 
 constexpr size_t kReadSize = 128 * 1024;
 constexpr uint64_t kMaxResponseHeaderBytes = 64 * 1024;
+// Request bytes still read (and dropped) after the service failed, see WriteBody.
+constexpr uint64_t kDiscardBudget = 1024 * 1024;
 
 ProxyExchange* Self(llhttp_t* parser) { return static_cast<ProxyExchange*>(parser->data); }
 
@@ -89,7 +91,7 @@ void ProxyExchange::Start() {
 Status ProxyExchange::WriteBody(std::string_view chunk) {
   if (chunk.empty()) return Status::Ok();
   std::string framed;
-  if (framing_ == BodyFraming::kChunked) {
+  if (framing_ == BodyFraming::kChunked && !chunk.empty()) {
     char line[24];
     std::snprintf(line, sizeof(line), "%zx\r\n", chunk.size());
     framed.reserve(chunk.size() + 24);
@@ -99,7 +101,14 @@ Status ProxyExchange::WriteBody(std::string_view chunk) {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (failed_) return Status::Unavailable(failure_text_);
+    if (failed_) {
+      // A small rest is read and dropped so that the client gets the precise answer (502/504)
+      // once its request is complete; a large one ends the exchange now.
+      discarded_ += chunk.size();
+      if (discarded_ <= kDiscardBudget) return Status::Ok();
+      if (failure_status_ == 504) return Status::DeadlineExceeded(failure_text_);
+      return Status::Unavailable(failure_text_);
+    }
     queue_.push_back(std::move(framed));
     ++queued_chunks_;
   }
@@ -373,6 +382,7 @@ void ProxyExchange::Fail(int http_status, std::string code, std::string message)
   {
     std::lock_guard<std::mutex> lock(mutex_);
     failed_ = true;
+    failure_status_ = failure_->http_status;
     failure_text_ = failure_->message;
     queue_.clear();
     resume = std::move(resume_);

@@ -99,7 +99,9 @@ class ProxyExchange : public std::enable_shared_from_this<ProxyExchange> {
   size_t queued_chunks_ = 0;       // including the one being written
   std::function<void()> resume_;
   bool failed_ = false;
+  int failure_status_ = 0;
   std::string failure_text_;
+  uint64_t discarded_ = 0;
 
   // Strand only.
   std::unique_ptr<asio::ip::tcp::socket> socket_;
