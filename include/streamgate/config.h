@@ -16,6 +16,7 @@
 
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
+#include "streamgate/gateway.h"
 #include "streamgate/http.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
@@ -67,6 +68,7 @@ struct Config {
   CacheConfig cache;           // STREAMGATE_CACHE_*
   MetadataConfig metadata;     // STREAMGATE_METADATA_*
   WebOptions web;              // STREAMGATE_WEB_*
+  GatewayOptions gateway;      // STREAMGATE_GATEWAY_*
 };
 
 struct ConfigSources {
