@@ -44,3 +44,6 @@ echo "== cache: Redis backend vs redis-benchmark"
 echo
 echo "== job queue vs redis-benchmark XADD"
 "$HERE/job_queue_vs_redis.sh" "$BUILD_DIR"
+echo
+echo "== API gateway overhead: through the gateway vs direct"
+"$HERE/gateway_vs_direct.sh" "$BUILD_DIR"

@@ -61,6 +61,31 @@ class HttpBodySink {
   // The client went away or timed out before the body was complete. The sink decides what the
   // partial data is worth (tus keeps it); the handler is not called.
   virtual void Abort() {}
+  // Flow control, for sinks that pass the body on asynchronously (e.g. a reverse proxy). Asked
+  // after every successful Write(): true lets the server go on reading the request; false pauses
+  // reading (the client then feels TCP backpressure) until the sink calls `resume`, exactly once,
+  // from any thread. The default never pauses.
+  virtual bool ReadyForMore(std::function<void()> resume) {
+    static_cast<void>(resume);
+    return true;
+  }
+};
+
+// A response body produced while it is sent (a proxied response, a generated stream): the server
+// pulls one chunk at a time and asks for the next only once the previous one was written to the
+// socket, so a slow client slows the producer instead of growing a buffer.
+class HttpBodySource {
+ public:
+  using PullCallback = std::function<void(Result<std::string>)>;
+  virtual ~HttpBodySource() = default;
+  // Asks for the next chunk. `done` is called exactly once, from any thread (also from inside
+  // Pull): with a non-empty chunk, with an empty string at the end of the body, or with an error
+  // (the server then closes the connection: the response cannot be completed). At most one Pull
+  // is outstanding at a time.
+  virtual void Pull(PullCallback done) = 0;
+  // The exchange ended before the body did (client gone, timeout, HEAD, bodiless status): no
+  // further Pull follows; a pending `done` may still be called and is ignored. On an I/O thread.
+  virtual void Cancel() {}
 };
 
 struct HttpRequest {
@@ -96,6 +121,12 @@ struct HttpResponse {
   HttpHeaders headers;
   std::string body;
   std::optional<std::string> file_path;
+  // A streamed body (see HttpBodySource); `body` and `file_path` must then be empty. Sent with
+  // `content_length` as Content-Length when set (the source must produce exactly that many
+  // bytes, else the connection is closed), otherwise chunked (HTTP/1.1) or delimited by closing
+  // the connection (HTTP/1.0). For HEAD, Content-Length is still sent and the source cancelled.
+  std::shared_ptr<HttpBodySource> body_source;
+  std::optional<uint64_t> content_length;
   // Close the connection after this response (the server also closes on errors it detects).
   bool close_connection = false;
 
@@ -137,6 +168,11 @@ struct RouteOptions {
   std::optional<uint64_t> max_body_bytes;
   // When set, the body is streamed to the sink instead of being collected in HttpRequest::body.
   BodySinkFactory body_sink;
+  // When set, runs on the I/O thread as soon as the request headers are complete, before the
+  // body sink is made and before any body byte is read. It may annotate the request (e.g. set a
+  // request id header) and may answer at once by returning a response: a body not yet read is
+  // then not read at all (the connection closes after the answer). Must not block.
+  std::function<std::optional<HttpResponse>(HttpRequest&)> admit;
 };
 
 // Maps (method, path) to handlers. Patterns are literal segments, `{name}` for one segment and
@@ -202,6 +238,9 @@ struct HttpExchange {
   uint64_t bytes_sent = 0;
   std::chrono::microseconds duration{0};
   std::string_view remote_address;
+  // The exchange's X-Request-Id (the response's, else the request's when well-formed); "" when
+  // none.
+  std::string_view request_id;
 };
 using HttpObserver = std::function<void(const HttpExchange&)>;
 

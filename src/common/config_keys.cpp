@@ -863,6 +863,77 @@ std::vector<ConfigKey> BuildKeys() {
       "streaming.package_cache_entries",
       [](auto& c) -> auto& { return c.streaming.package_cache_entries; }, 1, 1'000'000,
       "Packaged items kept parsed in memory so playlists render without I/O."));
+  // --- gateway ---
+  for (const auto& [service, field] :
+       std::vector<std::pair<std::string, std::string GatewayOptions::*>>{
+           {"upload", &GatewayOptions::upload_url},
+           {"transcoder", &GatewayOptions::transcoder_url},
+           {"streaming", &GatewayOptions::streaming_url},
+           {"metadata", &GatewayOptions::metadata_url},
+           {"cache", &GatewayOptions::cache_url},
+           {"auth", &GatewayOptions::auth_url},
+           {"worker", &GatewayOptions::worker_url},
+           {"monitor", &GatewayOptions::monitor_url}}) {
+    keys.push_back(StringKey(
+        "gateway." + service + "_url",
+        [field = field](auto& c) -> auto& { return c.gateway.*field; }, true,
+        "Base URL (http://host:port) of the " + service +
+            " service behind the gateway; empty: not configured (its routes answer 503)."));
+  }
+  keys.push_back(IntegerKey(
+      "gateway.connect_timeout_ms", [](auto& c) -> auto& { return c.gateway.connect_timeout_ms; },
+      1, kMaxTimeoutMs, "Connecting to a service: refused is 502, slower than this 504."));
+  keys.push_back(IntegerKey(
+      "gateway.response_timeout_ms",
+      [](auto& c) -> auto& { return c.gateway.response_timeout_ms; }, 1, kMaxTimeoutMs,
+      "Longest wait for a service's response head, and between its body reads (504 beyond)."));
+  keys.push_back(IntegerKey(
+      "gateway.pool_idle_timeout_ms",
+      [](auto& c) -> auto& { return c.gateway.pool_idle_timeout_ms; }, 1, kMaxTimeoutMs,
+      "Idle keep-alive connections to a service are closed after this long."));
+  keys.push_back(IntegerKey(
+      "gateway.max_idle_connections",
+      [](auto& c) -> auto& { return c.gateway.max_idle_connections; }, 0, 100000,
+      "Idle keep-alive connections kept per service."));
+  keys.push_back(IntegerKey(
+      "gateway.health_interval_ms", [](auto& c) -> auto& { return c.gateway.health_interval_ms; },
+      1, kMaxTimeoutMs, "Period of the active health check (GET /health) of each service."));
+  keys.push_back(IntegerKey(
+      "gateway.health_timeout_ms", [](auto& c) -> auto& { return c.gateway.health_timeout_ms; },
+      1, kMaxTimeoutMs, "A health check slower than this marks the service down."));
+  keys.push_back(IntegerKey(
+      "gateway.rate_limit_ip_per_s", [](auto& c) -> auto& { return c.gateway.rate_limit_ip_per_s; },
+      0, 10'000'000, "Requests per second per client IP (token bucket); 0 disables."));
+  keys.push_back(IntegerKey(
+      "gateway.rate_limit_ip_burst", [](auto& c) -> auto& { return c.gateway.rate_limit_ip_burst; },
+      0, 10'000'000, "Burst size of the per-IP token bucket."));
+  keys.push_back(IntegerKey(
+      "gateway.rate_limit_wallet_per_s",
+      [](auto& c) -> auto& { return c.gateway.rate_limit_wallet_per_s; }, 0, 10'000'000,
+      "Requests per second per wallet of a verified session (token bucket); 0 disables."));
+  keys.push_back(IntegerKey(
+      "gateway.rate_limit_wallet_burst",
+      [](auto& c) -> auto& { return c.gateway.rate_limit_wallet_burst; }, 0, 10'000'000,
+      "Burst size of the per-wallet token bucket."));
+  keys.push_back(IntegerKey(
+      "gateway.rate_limit_max_buckets",
+      [](auto& c) -> auto& { return c.gateway.rate_limit_max_buckets; }, 1, 100'000'000,
+      "Token buckets kept per limiter; idle ones are evicted beyond this."));
+  keys.push_back(StringKey(
+      "gateway.cors_allowed_origins",
+      [](auto& c) -> auto& { return c.gateway.cors_allowed_origins; }, true,
+      "Comma-separated origins allowed by CORS, * for any; empty sends no CORS headers."));
+  keys.push_back(IntegerKey(
+      "gateway.cors_max_age_s", [](auto& c) -> auto& { return c.gateway.cors_max_age_s; }, 0,
+      86400, "Access-Control-Max-Age of preflight answers."));
+  keys.push_back(StringKey(
+      "gateway.session_required_prefixes",
+      [](auto& c) -> auto& { return c.gateway.session_required_prefixes; }, true,
+      "Comma-separated path prefixes where the gateway requires a valid session JWT (401 "
+      "before proxying); elsewhere a Bearer token is optional but must be valid when given."));
+  keys.push_back(IntegerKey(
+      "gateway.max_body_bytes", [](auto& c) -> auto& { return c.gateway.max_body_bytes; }, 1,
+      kTiB, "Largest request body forwarded (streamed, never buffered)."));
   return keys;
 }
 

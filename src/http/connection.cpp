@@ -196,6 +196,8 @@ bool Connection::Feed(const char* data, size_t size) {
     pause_ = PauseReason::kNone;
     if (reason == PauseReason::kSendContinue) {
       SendContinue();
+    } else if (reason == PauseReason::kSinkFull) {
+      // Reading stays stopped until the sink calls back (OnSinkResume).
     } else {
       Dispatch();
     }
@@ -362,7 +364,26 @@ int Connection::OnHeadersComplete() {
                     " bytes exceeds the limit of " + std::to_string(body_limit_) + " bytes");
   }
 
-  if (route_ && route_->options.body_sink) {
+  if (route_ && route_->options.admit) {
+    std::optional<HttpResponse> answer;
+    try {
+      answer = route_->options.admit(request_);
+    } catch (const std::exception& e) {
+      Log(LogLevel::kError, "http", "admission for " + route_->pattern + " threw: " + e.what());
+      answer = HttpResponse::Error(Status::Internal("admission failed"));
+    }
+    if (answer) {
+      early_response_ = std::make_unique<HttpResponse>(std::move(*answer));
+      if (expects_body) {
+        // The body is refused unread: the connection cannot be reused after it.
+        early_response_->close_connection = true;
+        return HPE_USER;
+      }
+      discard_body_ = true;
+    }
+  }
+
+  if (route_ && route_->options.body_sink && !early_response_) {
     Result<std::unique_ptr<HttpBodySink>> sink = route_->options.body_sink(request_);
     if (!sink.ok()) {
       early_response_ = std::make_unique<HttpResponse>(HttpResponse::Error(sink.status()));
@@ -395,6 +416,7 @@ int Connection::OnHeadersComplete() {
 }
 
 int Connection::OnBody(const char* at, size_t length) {
+  if (length == 0) return 0;  // llhttp's span at the end of an empty input
   body_received_ += length;
   if (body_received_ > body_limit_) {
     return Fail(413, "PAYLOAD_TOO_LARGE",
@@ -408,6 +430,15 @@ int Connection::OnBody(const char* at, size_t length) {
       early_response_ = std::make_unique<HttpResponse>(HttpResponse::Error(status));
       early_response_->close_connection = true;
       return HPE_USER;
+    }
+    auto self = shared_from_this();
+    const bool more = request_.body_sink->ReadyForMore([self] {
+      asio::post(self->socket_.get_executor(), [self] { self->OnSinkResume(); });
+    });
+    if (!more) {
+      sink_paused_ = true;
+      pause_ = PauseReason::kSinkFull;
+      return HPE_PAUSED;
     }
     return 0;
   }
@@ -575,13 +606,40 @@ void Connection::StartResponse(HttpResponse response) {
       response.status < 200 || response.status == 204 || response.status == 304;
   close_after_write_ = response.close_connection || !keep_alive_ || draining_ ||
                        core_->draining.load(std::memory_order_relaxed);
+  const bool streamed = response.body_source != nullptr;
+  source_chunked_ = false;
+  if (streamed && !bodyless_status && !head_only_ && !response.content_length) {
+    // No length known: chunked for HTTP/1.1, the end of the connection for HTTP/1.0.
+    if (request_.http_minor >= 1) {
+      source_chunked_ = true;
+    } else {
+      close_after_write_ = true;
+    }
+  }
+  if (const std::string* id = response.headers.Find("X-Request-Id")) {
+    request_id_ = *id;
+  } else if (const std::string* sent = request_.headers.Find("X-Request-Id");
+             sent && sent->size() <= 128) {
+    request_id_ = *sent;
+  } else {
+    request_id_.clear();
+  }
 
   std::string& head = out_head_;
   head.clear();
   head.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
   head.append(HttpReasonPhrase(response.status)).append("\r\nServer: streamgate\r\nDate: ");
   head.append(CachedHttpDateNow()).append("\r\n");
-  if (!bodyless_status) {
+  if (streamed) {
+    if (bodyless_status) {
+    } else if (response.content_length) {
+      head.append("Content-Length: ")
+          .append(std::to_string(*response.content_length))
+          .append("\r\n");
+    } else if (source_chunked_) {
+      head.append("Transfer-Encoding: chunked\r\n");
+    }
+  } else if (!bodyless_status) {
     const uint64_t length = file_fd_ >= 0 ? file_remaining_ : response.body.size();
     head.append("Content-Length: ").append(std::to_string(length)).append("\r\n");
   }
@@ -606,8 +664,16 @@ void Connection::StartResponse(HttpResponse response) {
     if (file_fd_ >= 0) ::close(file_fd_);
     file_fd_ = -1;
     file_remaining_ = 0;
+    if (streamed) response.body_source->Cancel();
   } else {
     out_body_ = std::move(response.body);
+    if (streamed) {
+      source_ = std::move(response.body_source);
+      source_remaining_ = response.content_length;
+      source_pulling_ = false;
+      source_ended_ = false;
+      source_first_ = true;
+    }
   }
   out_offset_ = 0;
   response_bytes_ = 0;
@@ -618,6 +684,10 @@ void Connection::ContinueWrite() {
   SetDeadlineAfter(core_->options.write_timeout_ms);
   if (!WriteBuffers()) return;
   if (file_fd_ >= 0 && !SendFile()) return;
+  if (source_) {
+    if (!source_ended_) return PullChunk();
+    source_.reset();
+  }
   FinishExchange();
 }
 
@@ -711,6 +781,7 @@ void Connection::FinishExchange() {
     exchange.duration = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - request_start_);
     exchange.remote_address = remote_address_;
+    exchange.request_id = request_id_;
     try {
       core_->observer(exchange);
     } catch (const std::exception& e) {
@@ -794,6 +865,10 @@ void Connection::Close() {
   if (phase_ == Phase::kHeaders || phase_ == Phase::kBody) AbortSink();
   phase_ = Phase::kClosed;
   ClearDeadline();
+  if (source_) {
+    source_->Cancel();
+    source_.reset();
+  }
   if (file_fd_ >= 0) {
     ::close(file_fd_);
     file_fd_ = -1;

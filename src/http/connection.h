@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/server_core.h"
@@ -50,7 +51,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     kLingering,  // response sent with close; discarding input until the peer closes
     kClosed,
   };
-  enum class PauseReason { kNone, kMessageComplete, kSendContinue };
+  enum class PauseReason { kNone, kMessageComplete, kSendContinue, kSinkFull };
 
   // Reading and parsing.
   void ReadSome();
@@ -94,6 +95,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WaitWritable();
   void FinishExchange();
   void SendContinue();
+  // Streamed response bodies (HttpResponse::body_source): see streamed_body.cpp.
+  void PullChunk();
+  void OnSourceChunk(Result<std::string> chunk);
+  // A paused body sink (HttpBodySink::ReadyForMore) asked for more: parse on.
+  void OnSinkResume();
 
   void SetDeadlineAfter(int milliseconds);
   void ClearDeadline() { deadline_ms_.store(0, std::memory_order_relaxed); }
@@ -143,6 +149,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t response_bytes_ = 0;
   bool close_after_write_ = false;
   bool head_only_ = false;
+  std::string request_id_;  // for the observer
+
+  // A streamed response body being sent, and a request body sink holding reading back.
+  std::shared_ptr<HttpBodySource> source_;
+  std::optional<uint64_t> source_remaining_;  // bytes still due under Content-Length
+  bool source_chunked_ = false;
+  bool source_pulling_ = false;
+  bool source_ended_ = false;
+  bool source_first_ = true;
+  bool sink_paused_ = false;
 };
 
 }  // namespace streamgate::internal

@@ -40,6 +40,10 @@ std::string FormatAccessLogLine(const HttpExchange& exchange) {
   line += ' ';
   line += std::to_string(exchange.duration.count());
   line += "us";
+  if (!exchange.request_id.empty()) {
+    line += " rid=";
+    AppendSanitized(line, exchange.request_id.substr(0, 128));
+  }
   return line;
 }
 
