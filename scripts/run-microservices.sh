@@ -13,7 +13,7 @@
 # metadata cache auth worker monitor.
 #
 # Settings of this script (SG_*: they are not passed to the services):
-#   SG_RUN_DIR        PID files, logs, the shared env file, redis and the data dir
+#   SG_RUN_DIR        PID files, logs, the shared env file, key secrets, redis and the data dir
 #                     (default: <SG_BUILD_DIR>/microservices)
 #   SG_BUILD_DIR      build tree with services/<name>/streamgate-<name> (default: <repo>/build)
 #   SG_BIN_DIR        directory of installed streamgate-<name> binaries (overrides SG_BUILD_DIR)
@@ -97,8 +97,17 @@ any_running() {
   return 1
 }
 
-# 32 random bytes, base64: a session or playback key secret.
-random_secret() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
+# A key secret (32 random bytes, base64), made once per run directory and kept in
+# <run>/secrets/<name>, so that sessions and playback tokens outlive a restart of the run.
+stored_secret() {
+  local file=$RUN/secrets/$1
+  if [ ! -s "$file" ]; then
+    mkdir -p "$RUN/secrets"
+    chmod 700 "$RUN/secrets"
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$file")
+  fi
+  cat "$file"
+}
 
 # Writes the shared configuration once per run: every service reads the same file, so that a
 # service restarted later gets the same keys and addresses. STREAMGATE_* from the caller's
@@ -130,8 +139,8 @@ write_env_file() {
   set_default STREAMGATE_CACHE_REDIS_HOST "$REDIS_HOST"
   set_default STREAMGATE_CACHE_REDIS_PORT "$redis_port"
   # One session-key set for every service (auth signs, the others verify), one playback key.
-  set_default STREAMGATE_AUTH_JWT_KEYS "k1:$(random_secret)"
-  set_default STREAMGATE_STREAMING_PLAYBACK_KEYS "p1:$(random_secret)"
+  set_default STREAMGATE_AUTH_JWT_KEYS "k1:$(stored_secret session_key)"
+  set_default STREAMGATE_STREAMING_PLAYBACK_KEYS "p1:$(stored_secret playback_key)"
   # Sign-in messages name the gateway, the single entry point.
   set_default STREAMGATE_AUTH_DOMAIN "127.0.0.1:$gateway_port"
   set_default STREAMGATE_AUTH_URI "http://127.0.0.1:$gateway_port"
@@ -144,7 +153,10 @@ write_env_file() {
   set_default STREAMGATE_MONITOR_SERVICES "$services_list"
   # The caller's own STREAMGATE_* settings win (S3 storage, chain RPC URLs, ...).
   for var in $(compgen -e); do
-    case "$var" in STREAMGATE_SERVER_PORT | STREAMGATE_SERVICE) ;; STREAMGATE_*) set_default "$var" "${!var}" ;; esac
+    case "$var" in
+      STREAMGATE_SERVER_PORT | STREAMGATE_SERVICE) ;;
+      STREAMGATE_*) set_default "$var" "${!var}" ;;
+    esac
   done
   {
     echo "# Written by run-microservices.sh start; read by every service of this run."
