@@ -249,12 +249,21 @@ cmd_start() {
     write_env_file
     load_env_file
   fi
-  local started=()
+  # Redis first, the services next, the gateway last: its first health probes then find every
+  # service up instead of reporting them down until the next probe.
+  local started=() gateway=0
   for name in "${targets[@]}"; do
-    if [ "$name" = redis ]; then start_redis; else start_service "$name"; started+=("$name"); fi
+    case "$name" in
+      redis) start_redis || return 1 ;;
+      api-gateway) gateway=1 ;;
+      *) start_service "$name" || return 1; started+=("$name") ;;
+    esac
   done
-  [ ${#started[@]} -eq 0 ] && return 0
-  wait_ready "${started[@]}" || return 1
+  if [ ${#started[@]} -gt 0 ]; then wait_ready "${started[@]}" || return 1; fi
+  if [ "$gateway" = 1 ]; then
+    start_service api-gateway || return 1
+    wait_ready api-gateway || return 1
+  fi
   echo "ready: gateway on http://127.0.0.1:$(port_of api-gateway) (run dir $RUN)"
 }
 

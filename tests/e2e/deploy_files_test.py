@@ -132,8 +132,11 @@ def main():
         service = services.get(name)
         if not check(service is not None, f"compose: service {name}"):
             continue
-        check(service.get("command") == [f"streamgate-{name}"], f"compose: {name} runs streamgate-{name}",
-              str(service.get("command")))
+        check(service.get("command") == [f"streamgate-{name}"],
+              f"compose: {name} runs streamgate-{name}", str(service.get("command")))
+        check(service.get("image") == "streamgate:latest" and
+              (service.get("build") or {}).get("dockerfile") == "deploy/Dockerfile",
+              f"compose: {name} runs the image of deploy/Dockerfile")
         env = compose_env(service.get("environment"))
         settings += [(f"compose {name}", k, v) for k, v in env.items()]
         check(str(env.get("STREAMGATE_SERVER_PORT")) == str(port),
@@ -200,6 +203,10 @@ def main():
     # The Dockerfile's ENV lines.
     with open(os.path.join(deploy, "Dockerfile")) as f:
         dockerfile = f.read()
+    bases = re.findall(r"^FROM\s+(\S+)", dockerfile, flags=re.M)
+    check(bases and all(b == "debian:12" for b in bases), "Dockerfile: every stage on debian:12",
+          str(bases))
+    check("/opt/streamgate/bin/" in dockerfile, "Dockerfile: the installed binaries are copied")
     # (not the -DSTREAMGATE_* CMake options of the build stage)
     for name, value in re.findall(r"(?<!-D)\b(STREAMGATE_[A-Z0-9_]+)=(\S+)", dockerfile):
         settings.append(("Dockerfile", name, value))

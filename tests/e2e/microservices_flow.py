@@ -323,6 +323,12 @@ class Flow:
             check(self.pid_of(name) is not None, f"{name}: PID file written")
         rc, out = self.script("status")
         check(rc == 0 and out.count("running") == 10, "status: ten processes running", out)
+        if not DIRECT:
+            behind = [name for name in SERVICES if name != "api-gateway"]
+            check(wait_until("the gateway to see every service up", lambda: all(
+                (self.gateway_services() or {}).get(name) for name in behind), timeout=30),
+                "GET /api/v1/gateway/services: the eight services up",
+                str(self.gateway_services()))
         rc, again = self.script("start")
         check(rc == 0 and again.count("already running") == 10,
               "a second start is a no-op", again)
