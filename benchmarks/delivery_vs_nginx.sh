@@ -14,6 +14,8 @@
 #
 # Environment: WRK_THREADS [2] WRK_CONNECTIONS [64] WRK_DURATION [10s] WARMUP_DURATION [2s]
 #              ROUNDS [1]  NGINX [/usr/sbin/nginx]
+#              BASELINE [unset]: another build directory (e.g. of the previous commit); its
+#              monolith then serves the same files too, measured in the same rounds ("baseline").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -44,8 +46,10 @@ TMP=$(mktemp -d /tmp/sg_delivery.XXXXXX)
 chmod 755 "$TMP"
 NGINX_PID=
 SG_PID=
+BASE_PID=
 cleanup() {
   [[ -n $SG_PID ]] && kill "$SG_PID" 2>/dev/null && wait "$SG_PID" 2>/dev/null
+  [[ -n $BASE_PID ]] && kill "$BASE_PID" 2>/dev/null && wait "$BASE_PID" 2>/dev/null
   [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
   rm -rf "$TMP"
 }
@@ -73,6 +77,15 @@ STREAMGATE_DATA_DIR=$DATA STREAMGATE_SERVER_HOST=127.0.0.1 STREAMGATE_SERVER_POR
   STREAMGATE_STREAMING_PLAYBACK_KEYS="bench:$(printf %s "$SECRET" | base64 -w0)" \
   "$MONOLITH" >"$TMP/sg.out" 2>&1 &
 SG_PID=$!
+if [[ -n ${BASELINE:-} ]]; then
+  [[ -x $BASELINE/services/streamgate/streamgate ]] || die "no monolith in $BASELINE"
+  BASE_PORT=$(free_port)
+  STREAMGATE_DATA_DIR=$DATA STREAMGATE_SERVER_HOST=127.0.0.1 STREAMGATE_SERVER_PORT=$BASE_PORT \
+    STREAMGATE_LOG_ACCESS_LOG=false STREAMGATE_LOG_LEVEL=warn \
+    STREAMGATE_STREAMING_PLAYBACK_KEYS="bench:$(printf %s "$SECRET" | base64 -w0)" \
+    "$BASELINE/services/streamgate/streamgate" >"$TMP/base.out" 2>&1 &
+  BASE_PID=$!
+fi
 TOKEN=$("$MINT" bench "$SECRET" bench 3600)
 SG_SEGMENT="http://127.0.0.1:$SG_PORT/stream/bench/$SEGMENT?token=$TOKEN"
 SG_PLAYLIST="http://127.0.0.1:$SG_PORT/stream/bench/$PLAYLIST?token=$TOKEN"
@@ -97,6 +110,13 @@ NG_SEGMENT="http://127.0.0.1:$NGINX_PORT/stream/bench/$SEGMENT?md5=$(nginx_sig /
 NG_PLAYLIST="http://127.0.0.1:$NGINX_PORT/stream/bench/$PLAYLIST?md5=$(nginx_sig /stream/bench/$PLAYLIST)&expires=$EXPIRES"
 
 wait_for "$SG_SEGMENT" "$SG_PID" streamgate
+SERVERS=(nginx streamgate)
+if [[ -n $BASE_PID ]]; then
+  BASE_SEGMENT="http://127.0.0.1:$BASE_PORT/stream/bench/$SEGMENT?token=$TOKEN"
+  BASE_PLAYLIST="http://127.0.0.1:$BASE_PORT/stream/bench/$PLAYLIST?token=$TOKEN"
+  wait_for "$BASE_SEGMENT" "$BASE_PID" baseline
+  SERVERS+=(baseline)
+fi
 wait_for "$NG_SEGMENT" "$NGINX_PID" nginx
 
 # --- both answer correctly ------------------------------------------------------------------------
@@ -116,6 +136,10 @@ echo "checks: same segment bytes from both; forged tokens refused; playlist URIs
 KINDS=(segment playlist)
 declare -A URL=([streamgate,segment]=$SG_SEGMENT [streamgate,playlist]=$SG_PLAYLIST
   [nginx,segment]=$NG_SEGMENT [nginx,playlist]=$NG_PLAYLIST)
+if [[ -n $BASE_PID ]]; then
+  URL[baseline,segment]=$BASE_SEGMENT
+  URL[baseline,playlist]=$BASE_PLAYLIST
+fi
 echo "warm-up: $WARMUP_DURATION per URL"
 for key in "${!URL[@]}"; do run_wrk "${URL[$key]}" "$WARMUP_DURATION" >/dev/null; done
 
@@ -125,7 +149,12 @@ ERRORS=0
 turn=0
 for ((round = 0; round < ROUNDS; round++)); do
   for kind in "${KINDS[@]}"; do
-    if ((turn++ % 2 == 0)); then order=(nginx streamgate); else order=(streamgate nginx); fi
+    # Which server goes first alternates (rotates, with a baseline).
+    order=()
+    for ((i = 0; i < ${#SERVERS[@]}; i++)); do
+      order+=("${SERVERS[(i + turn) % ${#SERVERS[@]}]}")
+    done
+    turn=$((turn + 1))
     for server in "${order[@]}"; do
       read -r rps errs <<<"$(run_wrk "${URL[$server,$kind]}" "$WRK_DURATION")"
       printf '  %-9s %-10s %12s req/s%s\n' "$kind" "$server" "$rps" \
@@ -147,4 +176,13 @@ for kind in "${KINDS[@]}"; do
   ratio=$(awk -v s="$s" -v n="$n" 'BEGIN {printf "%.2f", (n > 0) ? s / n : 0}')
   printf '| %-9s | %12.0f | %16.0f | %16sx |\n' "$kind" "$n" "$s" "$ratio"
 done
+if [[ -n $BASE_PID ]]; then
+  echo "baseline ($BASELINE) in the same rounds:"
+  for kind in "${KINDS[@]}"; do
+    n=$(median <<<"${RPS[nginx,$kind]}")
+    b=$(median <<<"${RPS[baseline,$kind]}")
+    ratio=$(awk -v b="$b" -v n="$n" 'BEGIN {printf "%.2f", (n > 0) ? b / n : 0}')
+    printf '| %-9s | %12.0f | %16.0f | %16sx |\n' "$kind" "$n" "$b" "$ratio"
+  done
+fi
 ((ERRORS == 0)) || die "$ERRORS socket errors or non-2xx responses: the numbers are not comparable"

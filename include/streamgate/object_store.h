@@ -70,6 +70,16 @@ class ObjectStore {
   virtual std::optional<std::string> LocalPath(std::string_view key) const = 0;
   // "local" or "s3".
   virtual std::string_view backend() const = 0;
+
+  // Optional capability: a URL that lets anyone holding it GET the object for `expires_s`
+  // seconds without credentials (S3: SigV4 query-string signing). Pure computation: never
+  // blocks, so it may run on I/O threads. Unimplemented for backends without one (local);
+  // InvalidArgument for a bad key or a lifetime outside [1 s, 7 days].
+  virtual Result<std::string> PresignGet(std::string_view key, int64_t expires_s) const {
+    static_cast<void>(key);
+    static_cast<void>(expires_s);
+    return Status::Unimplemented("this object store cannot presign URLs");
+  }
 };
 
 struct LocalObjectStoreOptions {
@@ -114,6 +124,5 @@ struct StorageOptions {
 // embedded default); "s3" uses options.s3. InvalidArgument for an unknown backend or bad options.
 Result<std::unique_ptr<ObjectStore>> NewObjectStore(const StorageOptions& options,
                                                     const std::string& data_dir);
-
 
 }  // namespace streamgate

@@ -949,6 +949,30 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(IntegerKey(
       "gateway.max_body_bytes", [](auto& c) -> auto& { return c.gateway.max_body_bytes; }, 1,
       kTiB, "Largest request body forwarded (streamed, never buffered)."));
+  keys.push_back(StringKey(
+      "streaming.revocation_admins",
+      [](auto& c) -> auto& { return c.streaming.revocation_admins; }, true,
+      "Operator wallets (comma-separated) that may revoke a wallet's playback on every item "
+      "(content_id \"*\") or on any one item; an item's owner may always revoke on their item."));
+  keys.push_back(StringKey(
+      "streaming.revocations_db", [](auto& c) -> auto& { return c.streaming.revocations_db; },
+      true,
+      "SQLite file of the playback deny-list, shared by every process sharing the data "
+      "directory. Empty: <data_dir>/streaming/revocations.db."));
+  keys.push_back(IntegerKey(
+      "streaming.revocation_refresh_ms",
+      [](auto& c) -> auto& { return c.streaming.revocation_refresh_ms; }, 10, 60'000,
+      "Longest time a revocation made by another process may go unnoticed: playlists are never "
+      "answered from an older snapshot of the deny-list."));
+  keys.push_back(EnumKey(
+      "streaming.s3_delivery", [](auto& c) -> auto& { return c.streaming.s3_delivery; },
+      {"proxy", "redirect"},
+      "Files of an S3 store: proxy (streamed through this server, Range supported) or redirect "
+      "(302 to a presigned GET URL after the token check; the S3 endpoint must be reachable by "
+      "viewers)."));
+  keys.push_back(IntegerKey(
+      "streaming.presign_ttl_s", [](auto& c) -> auto& { return c.streaming.presign_ttl_s; }, 1,
+      604800, "Lifetime of the presigned URLs of streaming.s3_delivery=redirect, in seconds."));
   return keys;
 }
 

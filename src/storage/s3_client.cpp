@@ -10,6 +10,7 @@
 #include "storage/s3_key.h"
 #include "storage/s3_options.h"
 #include "storage/s3_payload_hash.h"
+#include "storage/s3_presign.h"
 #include "storage/s3_status.h"
 
 namespace streamgate::internal {
@@ -62,6 +63,25 @@ std::string S3Client::Url(std::string_view key, const QueryParams& query) const 
   std::sort(pairs.begin(), pairs.end());
   for (std::size_t i = 0; i < pairs.size(); ++i) url += (i == 0 ? "?" : "&") + pairs[i];
   return url;
+}
+
+std::string S3Client::PresignGet(std::string_view key, int64_t expires_s, int64_t now_unix) const {
+  if (options_.access_key.empty()) return Url(key);
+  S3PresignRequest request;
+  request.scheme = scheme_;
+  if (options_.path_style) {
+    request.authority = authority_;
+    request.canonical_path = "/" + options_.bucket + "/" + EncodeKeyForPath(key);
+  } else {
+    request.authority = options_.bucket + "." + authority_;
+    request.canonical_path = "/" + EncodeKeyForPath(key);
+  }
+  request.region = options_.region;
+  request.access_key = options_.access_key;
+  request.secret_key = options_.secret_key;
+  request.now_unix = now_unix;
+  request.expires_s = expires_s;
+  return PresignS3Get(request);
 }
 
 CurlRequest S3Client::NewRequest(std::string method, std::string_view key, const QueryParams& query,

@@ -34,6 +34,10 @@ class S3Client {
   // so that curl's SigV4 canonical request and the URL sent are the same bytes.
   std::string Url(std::string_view key, const QueryParams& query = {}) const;
 
+  // A presigned GET URL for `key`, valid `expires_s` seconds from `now_unix` (pure computation, no
+  // request). Without credentials (an anonymous store): the plain URL.
+  std::string PresignGet(std::string_view key, int64_t expires_s, int64_t now_unix) const;
+
   Status PutObject(std::string_view key, const CurlBody& body);
   Result<std::string> GetObject(std::string_view key);
   // Streams a GET (with "Range: bytes=…" when `range` is set) into `sink`; `check` sees the

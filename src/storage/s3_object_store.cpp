@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -373,6 +374,17 @@ class S3ObjectStore final : public ObjectStore {
   }
 
   std::string_view backend() const override { return "s3"; }
+
+  Result<std::string> PresignGet(std::string_view key, int64_t expires_s) const override {
+    if (expires_s < 1 || expires_s > 604800) {
+      return Status::InvalidArgument("presigned URL lifetime must be 1 s to 7 days");
+    }
+    STREAMGATE_ASSIGN_OR_RETURN(std::string full, FullKey(key));
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    return client_->PresignGet(full, expires_s, now);
+  }
 
  private:
   Result<std::string> FullKey(std::string_view key) const {

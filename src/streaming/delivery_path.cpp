@@ -1,7 +1,7 @@
 // Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
 #include "streaming/delivery_path.h"
 
-#include <vector>
+#include <array>
 
 #include "streamgate/http.h"
 
@@ -33,7 +33,9 @@ bool IsValidContentId(std::string_view content_id) {
 Result<DeliveryTarget> ParseDeliveryPath(std::string_view relative) {
   const Status not_found = Status::NotFound("no such stream file");
   if (relative.empty() || relative.size() > kMaxRelativeBytes) return not_found;
-  std::vector<std::string_view> segments;
+  // On every delivery request: a fixed array, no allocation.
+  std::array<std::string_view, kMaxSegments> segments;
+  std::size_t count = 0;
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = relative.find('/', start);
@@ -43,14 +45,14 @@ Result<DeliveryTarget> ParseDeliveryPath(std::string_view relative) {
     for (const char c : segment) {
       if (!IsNameChar(c)) return not_found;
     }
-    segments.push_back(segment);
-    if (segments.size() > kMaxSegments) return not_found;
+    if (count == kMaxSegments) return not_found;
+    segments[count++] = segment;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
   DeliveryTarget target;
   target.relative = std::string(relative);
-  if (segments.size() == 1) {
+  if (count == 1) {
     if (relative == "master.m3u8") {
       target.kind = DeliveryKind::kHlsMaster;
     } else if (relative == "manifest.mpd") {
@@ -61,13 +63,13 @@ Result<DeliveryTarget> ParseDeliveryPath(std::string_view relative) {
     }
     return target;
   }
-  if (segments.size() == 2 && segments[0] == "keys") {
+  if (count == 2 && segments[0] == "keys") {
     if (!EndsWith(segments[1], ".key")) return not_found;
     target.kind = DeliveryKind::kKey;
     target.rendition = std::string(segments[1].substr(0, segments[1].size() - 4));
     return target;
   }
-  if (segments.size() == 2 && segments[1] == "index.m3u8") {
+  if (count == 2 && segments[1] == "index.m3u8") {
     target.kind = DeliveryKind::kHlsMedia;
     target.rendition = std::string(segments[0]);
     return target;
