@@ -112,3 +112,18 @@ wait "$PID" || status=$?
 PID=
 expect "serve_folder exit status after SIGTERM" "$status" 0
 echo "install_consumer: PASS"
+
+# --- the Python package ---------------------------------------------------------------------------
+pkg=$PREFIX/lib/python3/dist-packages
+if [[ -d $pkg/streamgate ]]; then
+  got=$(cd "$TMP" && PYTHONPATH=$pkg /usr/bin/python3 -c '
+import streamgate
+registry = streamgate.MetricsRegistry()
+registry.counter("installed_total", "Installed.").get().inc(2)
+print(streamgate.__file__.startswith("'"$pkg"'"), "installed_total 2" in registry.render_prometheus())
+' 2>"$TMP/python.log") || fail "importing the installed streamgate Python package"
+  expect "import streamgate from $pkg" "$got" "True True"
+else
+  echo "skip: no Python package installed (STREAMGATE_BUILD_PYTHON=OFF)"
+fi
+echo "install_consumer: PASS (python)"
