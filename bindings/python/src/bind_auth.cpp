@@ -20,8 +20,8 @@ struct PyAuthenticator {
 }  // namespace
 
 void BindAuth(py::module_& m) {
-  py::class_<Challenge> challenge(m, "Challenge", "What the wallet must sign.");
-  challenge.def_readonly("nonce", &Challenge::nonce)
+  py::class_<Challenge> challenge_cls(m, "Challenge", "What the wallet must sign.");
+  challenge_cls.def_readonly("nonce", &Challenge::nonce)
       .def_readonly("address", &Challenge::address)
       .def_readonly("chain", &Challenge::chain)
       .def_readonly("scheme_hint", &Challenge::scheme_hint)
@@ -30,10 +30,10 @@ void BindAuth(py::module_& m) {
       .def_readonly("issued_at", &Challenge::issued_at)
       .def_readonly("expiration_time", &Challenge::expiration_time)
       .def_readonly("expires_at", &Challenge::expires_at);
-  AddRepr(challenge, "Challenge", {"nonce", "address", "chain", "scheme_hint", "expires_at"});
+  AddRepr(challenge_cls, "Challenge", {"nonce", "address", "chain", "scheme_hint", "expires_at"});
 
-  py::class_<SessionClaims> claims(m, "SessionClaims");
-  claims.def_readonly("sub", &SessionClaims::sub)
+  py::class_<SessionClaims> claims_cls(m, "SessionClaims");
+  claims_cls.def_readonly("sub", &SessionClaims::sub)
       .def_readonly("chain", &SessionClaims::chain)
       .def_readonly("iss", &SessionClaims::iss)
       .def_readonly("aud", &SessionClaims::aud)
@@ -41,11 +41,11 @@ void BindAuth(py::module_& m) {
       .def_readonly("scheme", &SessionClaims::scheme)
       .def_readonly("iat", &SessionClaims::iat)
       .def_readonly("exp", &SessionClaims::exp);
-  AddRepr(claims, "SessionClaims", {"sub", "chain", "scheme", "iss", "aud", "iat", "exp"});
+  AddRepr(claims_cls, "SessionClaims", {"sub", "chain", "scheme", "iss", "aud", "iat", "exp"});
 
-  py::class_<Session> session(m, "Session");
-  session.def_readonly("token", &Session::token).def_readonly("claims", &Session::claims);
-  AddRepr(session, "Session", {"claims"});
+  py::class_<Session> session_cls(m, "Session");
+  session_cls.def_readonly("token", &Session::token).def_readonly("claims", &Session::claims);
+  AddRepr(session_cls, "Session", {"claims"});
 
   const AuthenticatorOptions defaults;
   py::class_<PyAuthenticator>(m, "Authenticator", "Wallet sign-in: SIWE, EIP-191, EIP-712, Solana.")

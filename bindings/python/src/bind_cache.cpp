@@ -19,13 +19,13 @@ std::string BytesOf(const py::object& value) {
 }  // namespace
 
 void BindCache(py::module_& m) {
-  py::class_<CacheStats> stats(m, "CacheStats");
-  stats.def_readonly("hits", &CacheStats::hits)
+  py::class_<CacheStats> stats_cls(m, "CacheStats");
+  stats_cls.def_readonly("hits", &CacheStats::hits)
       .def_readonly("misses", &CacheStats::misses)
       .def_readonly("evictions", &CacheStats::evictions)
       .def_readonly("entries", &CacheStats::entries)
       .def_readonly("bytes", &CacheStats::bytes);
-  AddRepr(stats, "CacheStats", {"hits", "misses", "evictions", "entries", "bytes"});
+  AddRepr(stats_cls, "CacheStats", {"hits", "misses", "evictions", "entries", "bytes"});
 
   using ms = std::chrono::milliseconds;
   py::class_<Cache, std::shared_ptr<Cache>>(m, "Cache", "Key-value cache with TTL; thread-safe.")

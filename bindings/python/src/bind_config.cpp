@@ -37,13 +37,13 @@ void BindConfig(py::module_& m) {
       py::arg("args") = std::vector<std::string>{}, py::arg("environment") = py::none(),
       "Defaults, then --config FILE, then the environment (None: the process's), then flags.");
 
-  py::class_<ConfigKeyInfo> key(m, "ConfigKeyInfo");
-  key.def_readonly("key", &ConfigKeyInfo::key)
+  py::class_<ConfigKeyInfo> key_cls(m, "ConfigKeyInfo");
+  key_cls.def_readonly("key", &ConfigKeyInfo::key)
       .def_readonly("env", &ConfigKeyInfo::env)
       .def_readonly("type", &ConfigKeyInfo::type)
       .def_readonly("default_value", &ConfigKeyInfo::default_value)
       .def_readonly("description", &ConfigKeyInfo::description);
-  AddRepr(key, "ConfigKeyInfo", {"key", "env", "type", "default_value"});
+  AddRepr(key_cls, "ConfigKeyInfo", {"key", "env", "type", "default_value"});
   m.def("config_keys", &DescribeConfigKeys, "One entry per configuration key.");
 }
 

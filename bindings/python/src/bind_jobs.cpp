@@ -97,8 +97,8 @@ void BindJobs(py::module_& m) {
       .def_property_readonly("label", [](JobState s) { return std::string(JobStateName(s)); })
       .def_property_readonly("terminal", &IsTerminal);
 
-  py::class_<Job> job(m, "Job");
-  job.def_readonly("id", &Job::id)
+  py::class_<Job> job_cls(m, "Job");
+  job_cls.def_readonly("id", &Job::id)
       .def_readonly("type", &Job::type)
       .def_readonly("payload", &Job::payload)
       .def_readonly("result", &Job::result)
@@ -117,18 +117,18 @@ void BindJobs(py::module_& m) {
       .def_readonly("idempotency_key", &Job::idempotency_key)
       .def_readonly("created_ms", &Job::created_ms)
       .def_readonly("updated_ms", &Job::updated_ms);
-  AddRepr(job, "Job", {"id", "type", "state", "attempts", "progress", "result", "last_error"});
+  AddRepr(job_cls, "Job", {"id", "type", "state", "attempts", "progress", "result", "last_error"});
 
-  py::class_<ListJobsResponse> list(m, "JobPage");
-  list.def_readonly("jobs", &ListJobsResponse::jobs)
+  py::class_<ListJobsResponse> list_cls(m, "JobPage");
+  list_cls.def_readonly("jobs", &ListJobsResponse::jobs)
       .def_readonly("next_cursor", &ListJobsResponse::next_cursor);
-  AddRepr(list, "JobPage", {"jobs", "next_cursor"});
+  AddRepr(list_cls, "JobPage", {"jobs", "next_cursor"});
 
-  py::class_<JobQueueDepth> depth(m, "JobQueueDepth");
-  depth.def_readonly("queued", &JobQueueDepth::queued)
+  py::class_<JobQueueDepth> depth_cls(m, "JobQueueDepth");
+  depth_cls.def_readonly("queued", &JobQueueDepth::queued)
       .def_readonly("scheduled", &JobQueueDepth::scheduled)
       .def_readonly("running", &JobQueueDepth::running);
-  AddRepr(depth, "JobQueueDepth", {"queued", "scheduled", "running"});
+  AddRepr(depth_cls, "JobQueueDepth", {"queued", "scheduled", "running"});
 
   py::class_<PyJobContext>(m, "JobContext", "What a running handler sees; valid during its call.")
       .def_property_readonly("cancelled", [](const PyJobContext& c) { return c.get().cancelled(); })

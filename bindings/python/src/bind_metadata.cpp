@@ -64,8 +64,8 @@ void BindMetadata(py::module_& m) {
       .def_property_readonly("label",
                              [](ContentState s) { return std::string(ContentStateName(s)); });
 
-  py::class_<ContentItem> item(m, "ContentItem", "One catalogue entry.");
-  item.def(py::init<>())
+  py::class_<ContentItem> item_cls(m, "ContentItem", "One catalogue entry.");
+  item_cls.def(py::init<>())
       .def_readwrite("id", &ContentItem::id)
       .def_readwrite("owner", &ContentItem::owner)
       .def_readwrite("title", &ContentItem::title)
@@ -80,16 +80,16 @@ void BindMetadata(py::module_& m) {
       .def_readwrite("dash_key", &ContentItem::dash_key)
       .def_readonly("created_unix_ms", &ContentItem::created_unix_ms)
       .def_readonly("updated_unix_ms", &ContentItem::updated_unix_ms);
-  AddRepr(item, "ContentItem", {"id", "owner", "title", "tags", "state", "duration_s"});
+  AddRepr(item_cls, "ContentItem", {"id", "owner", "title", "tags", "state", "duration_s"});
 
-  py::class_<ContentPage> page(m, "ContentPage");
-  page.def_readonly("items", &ContentPage::items)
+  py::class_<ContentPage> page_cls(m, "ContentPage");
+  page_cls.def_readonly("items", &ContentPage::items)
       .def_readonly("next_cursor", &ContentPage::next_cursor)
       .def("__len__", [](const ContentPage& p) { return p.items.size(); })
       .def(
           "__iter__", [](const ContentPage& p) { return py::make_iterator(p.items); },
           py::keep_alive<0, 1>());
-  AddRepr(page, "ContentPage", {"items", "next_cursor"});
+  AddRepr(page_cls, "ContentPage", {"items", "next_cursor"});
 
   const MetadataStoreOptions defaults;
   py::class_<PyMetadataStore>(m, "MetadataStore", "The content catalogue (SQLite at `path`).")

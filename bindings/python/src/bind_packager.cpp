@@ -18,17 +18,17 @@ void BindPackager(py::module_& m) {
       .value("VIDEO", RenditionKind::kVideo)
       .value("AUDIO", RenditionKind::kAudio);
 
-  py::class_<PackagedSegment> segment(m, "PackagedSegment");
-  segment.def_readonly("uri", &PackagedSegment::uri)
+  py::class_<PackagedSegment> segment_cls(m, "PackagedSegment");
+  segment_cls.def_readonly("uri", &PackagedSegment::uri)
       .def_readonly("start", &PackagedSegment::start)
       .def_readonly("duration", &PackagedSegment::duration)
       .def_readonly("duration_s", &PackagedSegment::duration_s)
       .def_readonly("bytes", &PackagedSegment::bytes)
       .def_readonly("iv_hex", &PackagedSegment::iv_hex);
-  AddRepr(segment, "PackagedSegment", {"uri", "duration_s", "bytes"});
+  AddRepr(segment_cls, "PackagedSegment", {"uri", "duration_s", "bytes"});
 
-  py::class_<PackagedRendition> rendition(m, "PackagedRendition");
-  rendition.def_readonly("name", &PackagedRendition::name)
+  py::class_<PackagedRendition> rendition_cls(m, "PackagedRendition");
+  rendition_cls.def_readonly("name", &PackagedRendition::name)
       .def_readonly("kind", &PackagedRendition::kind)
       .def_readonly("codecs", &PackagedRendition::codecs)
       .def_readonly("width", &PackagedRendition::width)
@@ -43,11 +43,11 @@ void BindPackager(py::module_& m) {
       .def_readonly("playlist_uri", &PackagedRendition::playlist_uri)
       .def_readonly("key_uri", &PackagedRendition::key_uri)
       .def_readonly("segments", &PackagedRendition::segments);
-  AddRepr(rendition, "PackagedRendition",
+  AddRepr(rendition_cls, "PackagedRendition",
           {"name", "kind", "codecs", "width", "height", "peak_bandwidth", "playlist_uri"});
 
-  py::class_<PackagedMedia> media(m, "PackagedMedia", "The model of one packaged item.");
-  media.def_readonly("duration_s", &PackagedMedia::duration_s)
+  py::class_<PackagedMedia> media_cls(m, "PackagedMedia", "The model of one packaged item.");
+  media_cls.def_readonly("duration_s", &PackagedMedia::duration_s)
       .def_readonly("segment_seconds", &PackagedMedia::segment_seconds)
       .def_readonly("encrypted", &PackagedMedia::encrypted)
       .def_readonly("has_dash", &PackagedMedia::has_dash)
@@ -75,7 +75,7 @@ void BindPackager(py::module_& m) {
             Check(WritePlaylists(self, directory));
           },
           py::arg("directory"), "Writes master.m3u8, media playlists, MPD and package.json.");
-  AddRepr(media, "PackagedMedia", {"duration_s", "encrypted", "has_dash", "renditions"});
+  AddRepr(media_cls, "PackagedMedia", {"duration_s", "encrypted", "has_dash", "renditions"});
 
   m.def("append_query", &AppendQuery, py::arg("uri"), py::arg("token_query"));
 }

@@ -16,8 +16,8 @@ int64_t NowOr(const std::optional<int64_t>& now) {
 }  // namespace
 
 void BindPlayback(py::module_& m) {
-  py::class_<PlaybackGrant> grant(m, "PlaybackGrant");
-  grant
+  py::class_<PlaybackGrant> grant_cls(m, "PlaybackGrant");
+  grant_cls
       .def(py::init([](std::string content_id, std::string wallet, std::string path_prefix,
                        int64_t expires_unix) {
              return PlaybackGrant{std::move(content_id), std::move(wallet),
@@ -29,7 +29,7 @@ void BindPlayback(py::module_& m) {
       .def_readwrite("wallet", &PlaybackGrant::wallet)
       .def_readwrite("path_prefix", &PlaybackGrant::path_prefix)
       .def_readwrite("expires_unix", &PlaybackGrant::expires_unix);
-  AddRepr(grant, "PlaybackGrant", {"content_id", "wallet", "path_prefix", "expires_unix"});
+  AddRepr(grant_cls, "PlaybackGrant", {"content_id", "wallet", "path_prefix", "expires_unix"});
 
   py::class_<PlaybackTokenSigner>(m, "PlaybackTokenSigner",
                                   "Mints and verifies playback tokens; immutable, thread-safe.")

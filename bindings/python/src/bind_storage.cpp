@@ -9,12 +9,12 @@
 namespace streamgate::python {
 
 void BindStorage(py::module_& m) {
-  py::class_<ObjectInfo> info(m, "ObjectInfo");
-  info.def_readonly("key", &ObjectInfo::key)
+  py::class_<ObjectInfo> info_cls(m, "ObjectInfo");
+  info_cls.def_readonly("key", &ObjectInfo::key)
       .def_readonly("size", &ObjectInfo::size)
       .def_readonly("modified_unix_ms", &ObjectInfo::modified_unix_ms)
       .def_readonly("etag", &ObjectInfo::etag);
-  AddRepr(info, "ObjectInfo", {"key", "size", "modified_unix_ms", "etag"});
+  AddRepr(info_cls, "ObjectInfo", {"key", "size", "modified_unix_ms", "etag"});
 
   using Store = ObjectStore;
   py::class_<Store, std::shared_ptr<Store>>(m, "ObjectStore",

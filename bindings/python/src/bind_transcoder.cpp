@@ -81,15 +81,15 @@ TranscodeResult RunTranscode(const PyTranscoder& self, std::string input_path,
 }  // namespace
 
 void BindTranscoder(py::module_& m) {
-  py::class_<LadderRung> rung(m, "LadderRung");
-  rung.def(py::init([](int height, int video_kbps, std::string name) {
+  py::class_<LadderRung> rung_cls(m, "LadderRung");
+  rung_cls.def(py::init([](int height, int video_kbps, std::string name) {
              return LadderRung{std::move(name), height, video_kbps};
            }),
            py::arg("height"), py::arg("video_kbps"), py::arg("name") = "")
       .def_readwrite("name", &LadderRung::name)
       .def_readwrite("height", &LadderRung::height)
       .def_readwrite("video_kbps", &LadderRung::video_kbps);
-  AddRepr(rung, "LadderRung", {"height", "video_kbps", "name"});
+  AddRepr(rung_cls, "LadderRung", {"height", "video_kbps", "name"});
   m.def("default_ladder", &DefaultLadder);
   m.def(
       "parse_ladder", [](const std::string& text) { return Unwrap(ParseLadder(text)); },
@@ -101,8 +101,8 @@ void BindTranscoder(py::module_& m) {
       .def("cancel", &CancelToken::Cancel)
       .def_property_readonly("cancelled", &CancelToken::cancelled);
 
-  py::class_<TranscodeResult> result(m, "TranscodeResult");
-  result.def_readonly("media", &TranscodeResult::media)
+  py::class_<TranscodeResult> result_cls(m, "TranscodeResult");
+  result_cls.def_readonly("media", &TranscodeResult::media)
       .def_readonly("source_duration_s", &TranscodeResult::source_duration_s)
       .def_readonly("source_width", &TranscodeResult::source_width)
       .def_readonly("source_height", &TranscodeResult::source_height)
@@ -111,7 +111,7 @@ void BindTranscoder(py::module_& m) {
       .def_readonly("frames_decoded", &TranscodeResult::frames_decoded)
       .def_readonly("frames_encoded", &TranscodeResult::frames_encoded)
       .def_readonly("elapsed_s", &TranscodeResult::elapsed_s);
-  AddRepr(result, "TranscodeResult",
+  AddRepr(result_cls, "TranscodeResult",
           {"source_duration_s", "source_width", "source_height", "has_audio", "frames_decoded",
            "frames_encoded", "elapsed_s"});
 

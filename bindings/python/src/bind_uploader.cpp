@@ -68,8 +68,8 @@ void BindUploader(py::module_& m) {
       .value("COMPLETED", UploadState::kCompleted)
       .value("EXPIRED", UploadState::kExpired);
 
-  py::class_<UploadInfo> info(m, "UploadInfo");
-  info.def_readonly("id", &UploadInfo::id)
+  py::class_<UploadInfo> info_cls(m, "UploadInfo");
+  info_cls.def_readonly("id", &UploadInfo::id)
       .def_readonly("kind", &UploadInfo::kind)
       .def_readonly("state", &UploadInfo::state)
       .def_readonly("owner", &UploadInfo::owner)
@@ -83,7 +83,7 @@ void BindUploader(py::module_& m) {
       .def_readonly("expires_unix_ms", &UploadInfo::expires_unix_ms)
       .def_readonly("object_key", &UploadInfo::object_key)
       .def_readonly("sha256", &UploadInfo::sha256);
-  AddRepr(info, "UploadInfo",
+  AddRepr(info_cls, "UploadInfo",
           {"id", "state", "owner", "offset", "length", "filename", "object_key", "sha256"});
 
   py::class_<PyUploader>(m, "Uploader", "Uploads into an ObjectStore, state in <state_dir>.")

@@ -31,7 +31,7 @@ def test_real_call_raises_not_found_with_the_cpp_message(tmp_path):
         with pytest.raises(streamgate.NotFoundError) as info:
             store.get("no-such-item")
     assert info.value.code == StatusCode.NOT_FOUND
-    assert "no-such-item" in info.value.message
+    assert info.value.message == "no content item with this id"
 
 
 def test_config_from_dict_goes_through_the_loader(tmp_path):

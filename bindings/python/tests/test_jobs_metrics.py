@@ -134,6 +134,6 @@ def test_metrics_registry_renders_prometheus_text():
     with pytest.raises(streamgate.InvalidArgumentError):
         registry.counter("app_requests", "no _total suffix")
     with pytest.raises(streamgate.AlreadyExistsError):
-        registry.gauge("app_requests_total", "conflicting type")
+        registry.histogram("app_queue_depth", "conflicting type")
     with pytest.raises(streamgate.InvalidArgumentError):
         streamgate.validate_metric_name("9lives")

@@ -20,17 +20,17 @@ def store(tmp_path):
     changes = []
     with streamgate.MetadataStore(str(tmp_path / "metadata.db"),
                                   on_change=changes.append) as s:
-        s.changes = changes
-        yield s
+        yield s, changes
 
 
 def test_create_get_update_delete(store):
+    store, changes = store
     created = store.create(item("Quick brown fox", tags=["nature", "fox"]))
     assert len(created.id) == 32 and created.state == ContentState.UPLOADING
     assert created.created_unix_ms > 0
     assert store.get(created.id).title == "Quick brown fox"
     assert repr(created).startswith("ContentItem(id='")
-    assert store.changes == [created.id]
+    assert changes == [created.id]
 
     updated = store.update(created.id, caller="0xabc", title="Quick red fox",
                            state="ready", duration_s=12.5)
@@ -57,6 +57,7 @@ def test_create_get_update_delete(store):
 
 
 def test_search_ranks_and_pages_with_cursors(store):
+    store, _ = store
     store.create(item("Sunset over the sea", tags=["sea"]))
     store.create(item("Fox documentary", description="foxes in the wild", tags=["fox"]))
     store.create(item("Cooking pasta", description="a fox appears once"))

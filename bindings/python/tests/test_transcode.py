@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,8 @@ def test_transcode_reports_increasing_progress_and_plays(video, tmp_path):
 
 
 def test_transcode_releases_the_gil(video, tmp_path):
-    # With a huge switch interval, another Python thread only runs when the GIL is released.
+    # With a huge switch interval, another Python thread only runs when the thread holding the
+    # GIL releases it; the spinner hands it back at once after each step (sleep(0)).
     counter = [0]
     started = threading.Event()
     stop = threading.Event()
@@ -72,6 +74,7 @@ def test_transcode_releases_the_gil(video, tmp_path):
         started.set()
         while not stop.is_set():
             counter[0] += 1
+            time.sleep(0)
 
     old = sys.getswitchinterval()
     sys.setswitchinterval(100.0)
