@@ -195,3 +195,18 @@ last=${signature: -3:1}
 [[ $last == 0 ]] && flip=1 || flip=0
 refused "a tampered signature" "$TMP/message3.txt" "${signature:0:-3}$flip${signature: -2}"
 echo "install_consumer: PASS"
+
+# --- the Python package ---------------------------------------------------------------------------
+pkg=$PREFIX/lib/python3/dist-packages
+if [[ -d $pkg/streamgate ]]; then
+  got=$(cd "$TMP" && PYTHONPATH=$pkg /usr/bin/python3 -c '
+import streamgate
+registry = streamgate.MetricsRegistry()
+registry.counter("installed_total", "Installed.").get().inc(2)
+print(streamgate.__file__.startswith("'"$pkg"'"), "installed_total 2" in registry.render_prometheus())
+' 2>"$TMP/python.log") || fail "importing the installed streamgate Python package"
+  expect "import streamgate from $pkg" "$got" "True True"
+else
+  echo "skip: no Python package installed (STREAMGATE_BUILD_PYTHON=OFF)"
+fi
+echo "install_consumer: PASS (python)"
