@@ -117,8 +117,10 @@ int Fail(const Status& status) {
 int main(int argc, char** argv) {
   const std::string command = argc > 2 ? argv[2] : "";
   if (argc < 4 || argc > 5 || (command != "challenge" && command != "verify")) {
-    std::fprintf(stderr, "usage: %s NONCES_DIR challenge ADDRESS [CHAIN_ID]\n"
-                         "       %s NONCES_DIR verify MESSAGE_FILE SIGNATURE\n", argv[0], argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s NONCES_DIR challenge ADDRESS [CHAIN_ID]\n"
+                 "       %s NONCES_DIR verify MESSAGE_FILE SIGNATURE\n",
+                 argv[0], argv[0]);
     return 2;
   }
   streamgate::AuthenticatorOptions options;  // what a SIWE message must name to be accepted
