@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(argv[1], error)) {
     const fs::path out = fs::path(argv[2]) / entry.path().stem();
-    if (!entry.is_regular_file() || !kVideo.count(entry.path().extension().string()) || fs::exists(out)) {
+    if (!entry.is_regular_file() || !kVideo.count(entry.path().extension().string()) ||
+        fs::exists(out)) {
       continue;
     }
     streamgate::TranscodeRequest request;

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -38,28 +39,29 @@ class FolderCache final : public streamgate::Cache {
 
   Result<std::string> Get(std::string_view key) override { return Read(PathOf(key)); }
   Status Set(std::string_view key, std::string_view value, std::chrono::milliseconds) override {
-    const fs::path temp = Temp(value);
-    std::error_code error;
-    fs::rename(temp, PathOf(key), error);
-    return error ? Status::Unavailable(error.message()) : Status::Ok();
+    const std::optional<fs::path> temp = Temp(value);
+    if (!temp || ::rename(temp->c_str(), PathOf(key).c_str()) != 0) return Unwritable();
+    return Status::Ok();
   }
   Result<bool> SetIfAbsent(std::string_view key, std::string_view value,
                            std::chrono::milliseconds) override {
-    const fs::path temp = Temp(value);
-    const int linked = ::link(temp.c_str(), PathOf(key).c_str());  // fails if the key exists
+    const std::optional<fs::path> temp = Temp(value);
+    if (!temp) return Unwritable();
+    const int linked = ::link(temp->c_str(), PathOf(key).c_str());  // fails if the key exists
     const int error = errno;
-    fs::remove(temp);
-    if (linked != 0 && error != EEXIST) return Status::Unavailable("cannot write the nonce store");
+    fs::remove(*temp);
+    if (linked != 0 && error != EEXIST) return Unwritable();
     return linked == 0;
   }
   Result<std::string> Take(std::string_view key) override {
-    const fs::path taken = Temp("");
-    if (::rename(PathOf(key).c_str(), taken.c_str()) != 0) {
-      fs::remove(taken);
+    const std::optional<fs::path> taken = Temp("");
+    if (!taken) return Unwritable();
+    if (::rename(PathOf(key).c_str(), taken->c_str()) != 0) {
+      fs::remove(*taken);
       return Status::NotFound("no such key");
     }
-    Result<std::string> value = Read(taken);
-    fs::remove(taken);
+    Result<std::string> value = Read(*taken);
+    fs::remove(*taken);
     return value;
   }
   Result<bool> Delete(std::string_view key) override { return fs::remove(PathOf(key)); }
@@ -86,14 +88,20 @@ class FolderCache final : public streamgate::Cache {
     }
     return out;
   }
+  // Keys stay short here ("auth:nonce:<nonce>"), well under NAME_MAX once hex-encoded.
   fs::path PathOf(std::string_view key) const { return dir_ / Hex(key); }
+  static Status Unwritable() { return Status::Unavailable("cannot write the nonce folder"); }
   // A uniquely named file holding `value` (keys are hex: a "tmp." name is never one).
-  fs::path Temp(std::string_view value) const {
+  std::optional<fs::path> Temp(std::string_view value) const {
     std::string name = (dir_ / "tmp.XXXXXX").string();
     const int fd = ::mkstemp(name.data());
-    if (fd >= 0) {
-      if (::write(fd, value.data(), value.size()) < 0) value = {};
-      ::close(fd);
+    if (fd < 0) return std::nullopt;
+    const bool written =
+        ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+    ::close(fd);
+    if (!written) {
+      fs::remove(name);
+      return std::nullopt;
     }
     return name;
   }
@@ -117,8 +125,10 @@ int Fail(const Status& status) {
 int main(int argc, char** argv) {
   const std::string command = argc > 2 ? argv[2] : "";
   if (argc < 4 || argc > 5 || (command != "challenge" && command != "verify")) {
-    std::fprintf(stderr, "usage: %s NONCES_DIR challenge ADDRESS [CHAIN_ID]\n"
-                         "       %s NONCES_DIR verify MESSAGE_FILE SIGNATURE\n", argv[0], argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s NONCES_DIR challenge ADDRESS [CHAIN_ID]\n"
+                 "       %s NONCES_DIR verify MESSAGE_FILE SIGNATURE\n",
+                 argv[0], argv[0]);
     return 2;
   }
   streamgate::AuthenticatorOptions options;  // what a SIWE message must name to be accepted

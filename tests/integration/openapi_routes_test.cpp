@@ -36,8 +36,7 @@ namespace fs = std::filesystem;
 // "GET /stream/{content_id}/{path}": the method and the pattern with `{name...}` written as
 // OpenAPI writes it, `{name}`.
 std::string Operation(std::string_view method, std::string pattern) {
-  for (std::size_t at = pattern.find("...}"); at != std::string::npos;
-       at = pattern.find("...}")) {
+  for (std::size_t at = pattern.find("...}"); at != std::string::npos; at = pattern.find("...}")) {
     pattern.erase(at, 3);
   }
   std::string upper(method);
@@ -88,8 +87,8 @@ std::set<std::string> SpecOperations(const Json& spec, const std::string& proces
 // Routes a Kernel with these plugins registers (kernel endpoints included).
 std::set<std::string> ServedOperations(const std::string& service,
                                        std::vector<std::unique_ptr<Plugin>> plugins) {
-  const fs::path data = fs::temp_directory_path() /
-                        ("sg_openapi_" + service + "_" + std::to_string(::getpid()));
+  const fs::path data =
+      fs::temp_directory_path() / ("sg_openapi_" + service + "_" + std::to_string(::getpid()));
   fs::remove_all(data);
   Config config;
   config.service = service;
@@ -160,9 +159,9 @@ TEST_CASE("docs/openapi.yaml documents exactly the monolith's routes", "[docs][o
   const Json spec = LoadSpec();
   // The monolith's plugins, as services/streamgate/main.cpp registers them.
   std::vector<std::unique_ptr<Plugin>> plugins;
-  for (auto* factory : {&NewUploadPlugin, &NewTranscoderPlugin, &NewStreamingPlugin,
-                        &NewMetadataPlugin, &NewCachePlugin, &NewAuthPlugin, &NewWorkerPlugin,
-                        &NewMonitorPlugin}) {
+  for (auto* factory :
+       {&NewUploadPlugin, &NewTranscoderPlugin, &NewStreamingPlugin, &NewMetadataPlugin,
+        &NewCachePlugin, &NewAuthPlugin, &NewWorkerPlugin, &NewMonitorPlugin}) {
     plugins.push_back(factory());
   }
   const std::set<std::string> served = ServedOperations("streamgate", std::move(plugins));
