@@ -18,7 +18,7 @@ peers: deps
 	@scripts/install-test-peers.sh
 
 # Browser libraries of the web app (hls.js, tus-js-client), pinned by web/package-lock.json; the
-# build copies them into $(BUILD_DIR)/web.
+# build copies them into $(BUILD_DIR)/share/streamgate/web.
 web: deps
 	@scripts/install-web-deps.sh
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the browser libraries of the web app (hls.js, tus-js-client) pinned in
 # web/package-lock.json with `npm ci`, unless the installed tree already matches the lockfile.
-# The build copies their dist files into build/web/app/vendor (web/CMakeLists.txt). Used by
+# The build copies their dist files into build/share/streamgate/web/app/vendor (web/CMakeLists.txt). Used by
 # `make run` and `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/../web"

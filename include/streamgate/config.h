@@ -37,7 +37,7 @@ struct WebOptions {
   // Serve the app (`/`, `/index.html`, `/app/...`) and poster thumbnails.
   bool enabled = true;
   // Directory holding index.html and app/. Empty: <prefix>/share/streamgate/web next to the
-  // installed binary, else the build tree's web/ (copied there by the build).
+  // installed binary, else the build tree's copy (build/share/streamgate/web).
   std::string root;
   // Serve every ready item's poster at /api/v1/web/poster/{content_id} without a session, gated
   // items included (catalogue thumbnails); false limits posters to ungated items.

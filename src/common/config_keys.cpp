@@ -870,7 +870,7 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(StringKey(
       "web.root", [](auto& c) -> auto& { return c.web.root; }, true,
       "Directory holding the web app (index.html, app/). Empty: share/streamgate/web beside the "
-      "installed binary, else the build tree's web/."));
+      "installed binary, else the build tree's copy."));
   keys.push_back(BooleanKey(
       "web.public_posters", [](auto& c) -> auto& { return c.web.public_posters; },
       "Serve poster thumbnails of gated items without a session (catalogue pictures); false "
