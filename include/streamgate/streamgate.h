@@ -6,6 +6,7 @@
 #include "streamgate/cache.h"
 #include "streamgate/config.h"
 #include "streamgate/event_bus.h"
+#include "streamgate/gateway.h"
 #include "streamgate/http.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/kernel.h"

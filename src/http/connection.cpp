@@ -651,12 +651,11 @@ void Connection::StartResponse(HttpResponse response) {
   head.append(HttpReasonPhrase(response.status)).append("\r\nServer: streamgate\r\nDate: ");
   head.append(CachedHttpDateNow()).append("\r\n");
   if (streamed) {
-    if (bodyless_status) {
-    } else if (response.content_length) {
+    if (!bodyless_status && response.content_length) {
       head.append("Content-Length: ")
           .append(std::to_string(*response.content_length))
           .append("\r\n");
-    } else if (source_chunked_) {
+    } else if (!bodyless_status && source_chunked_) {
       head.append("Transfer-Encoding: chunked\r\n");
     }
   } else if (!bodyless_status) {
