@@ -6,6 +6,9 @@
 // database), and playlists are rendered per viewer from the parsed package with the token on
 // every URI. Files are answered from the object store's local path (sendfile, ranges) on the
 // I/O thread; only a first look at a package, or a remote store, goes to the worker pool.
+// Remote (S3) files are proxied with Range or redirected to a presigned URL
+// (streaming.s3_delivery). A deny-list of revoked wallets (revocation_list.h) is checked at mint
+// and, from memory, on every /stream/ request; playlists never use a stale snapshot of it.
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
