@@ -143,8 +143,29 @@ fi
 echo "warm-up: $WARMUP_DURATION per URL"
 for key in "${!URL[@]}"; do run_wrk "${URL[$key]}" "$WARMUP_DURATION" >/dev/null; done
 
+# CPU time (user + system, clock ticks) of a server's processes: on a shared machine this is
+# steadier than throughput, and it is what a server costs per request whatever else runs.
+CLK_TCK=$(getconf CLK_TCK)
+server_pids() {
+  case $1 in
+    nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;;
+    streamgate) echo "$SG_PID" ;;
+    baseline) echo "$BASE_PID" ;;
+  esac
+}
+cpu_ticks() {
+  local total=0 pid fields
+  for pid in "$@"; do
+    read -r -a fields <"/proc/$pid/stat"
+    total=$((total + fields[13] + fields[14]))
+  done
+  echo "$total"
+}
+SECONDS_PER_RUN=${WRK_DURATION%s}
+
 echo "measuring: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION, $ROUNDS round(s)"
 declare -A RPS
+declare -A CPU_US
 ERRORS=0
 turn=0
 for ((round = 0; round < ROUNDS; round++)); do
@@ -156,10 +177,18 @@ for ((round = 0; round < ROUNDS; round++)); do
     done
     turn=$((turn + 1))
     for server in "${order[@]}"; do
+      pids=$(server_pids "$server")
+      # shellcheck disable=SC2086  # a list of pids
+      before=$(cpu_ticks $pids)
       read -r rps errs <<<"$(run_wrk "${URL[$server,$kind]}" "$WRK_DURATION")"
-      printf '  %-9s %-10s %12s req/s%s\n' "$kind" "$server" "$rps" \
+      # shellcheck disable=SC2086
+      after=$(cpu_ticks $pids)
+      us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v r="$rps" -v d="$SECONDS_PER_RUN" \
+        'BEGIN {printf "%.2f", (r > 0) ? t * 1e6 / hz / (r * d) : 0}')
+      printf '  %-9s %-10s %12s req/s %8s us CPU/request%s\n' "$kind" "$server" "$rps" "$us" \
         "$( ((errs > 0)) && echo "  ($errs errors)")"
       RPS[$server,$kind]="${RPS[$server,$kind]:-} $rps"
+      CPU_US[$server,$kind]="${CPU_US[$server,$kind]:-} $us"
       ERRORS=$((ERRORS + errs))
     done
   done
@@ -185,4 +214,19 @@ if [[ -n $BASE_PID ]]; then
     printf '| %-9s | %12.0f | %16.0f | %16sx |\n' "$kind" "$n" "$b" "$ratio"
   done
 fi
+echo "server CPU per request (user + system of its processes; nginx/streamgate > 1: StreamGate"
+echo "spends less CPU per request), medians:"
+printf '| %-9s | %12s | %16s | %17s |\n' "request" "nginx us" "streamgate us" "nginx/streamgate"
+printf '|%s|%s|%s|%s|\n' "-----------" "--------------" "------------------" "-------------------"
+for server in "${SERVERS[@]}"; do
+  [[ $server == nginx ]] && continue
+  for kind in "${KINDS[@]}"; do
+    n=$(median <<<"${CPU_US[nginx,$kind]}")
+    s=$(median <<<"${CPU_US[$server,$kind]}")
+    ratio=$(awk -v s="$s" -v n="$n" 'BEGIN {printf "%.2f", (s > 0) ? n / s : 0}')
+    label=$kind
+    [[ $server == baseline ]] && label="$kind (baseline)"
+    printf '| %-9s | %12.2f | %16.2f | %16sx |\n' "$label" "$n" "$s" "$ratio"
+  done
+done
 ((ERRORS == 0)) || die "$ERRORS socket errors or non-2xx responses: the numbers are not comparable"

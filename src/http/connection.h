@@ -91,6 +91,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void PrepareFile(HttpResponse& response);
   void ContinueWrite();
   bool WriteBuffers();  // false: would block or failed (the latter closes)
+  // TCP_CORK around a file response (head + sendfile), off again once the file is sent.
+  void SetCork(bool on);
   bool SendFile();
   void WaitWritable();
   void FinishExchange();
@@ -148,6 +150,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t file_remaining_ = 0;
   uint64_t response_bytes_ = 0;
   bool close_after_write_ = false;
+  bool corked_ = false;
   bool head_only_ = false;
   std::string request_id_;  // for the observer
 

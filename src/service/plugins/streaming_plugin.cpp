@@ -6,8 +6,13 @@
 // database), and playlists are rendered per viewer from the parsed package with the token on
 // every URI. Files are answered from the object store's local path (sendfile, ranges) on the
 // I/O thread; only a first look at a package, or a remote store, goes to the worker pool.
+// Remote (S3) files are proxied with Range or redirected to a presigned URL
+// (streaming.s3_delivery). A deny-list of revoked wallets (revocation_list.h) is checked at mint
+// and, from memory, on every /stream/ request; playlists never use a stale snapshot of it.
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "auth/session_keys.h"
 #include "common/log.h"
@@ -467,7 +472,7 @@ class StreamingPlugin final : public ServicePlugin {
           SteadyMs() - revocations_->checked_at_ms() <= options_.revocation_refresh_ms;
       if (fresh) {
         if (auto media = library_->Cached(content_id)) {
-          return respond(Decorate(RenderPlaylist(*media, *target, token)));
+          return respond(Decorate(RenderPlaylist(content_id, media, *target, token)));
         }
       }
     } else {
@@ -508,7 +513,7 @@ class StreamingPlugin final : public ServicePlugin {
     if (revocations_->IsRevoked(content_id, grant.wallet)) return HttpResponse::Error(Revoked());
     Result<std::shared_ptr<const PackagedMedia>> media = library_->Load(content_id);
     if (!media.ok()) return HttpResponse::Error(media.status());
-    return RenderPlaylist(**media, target, token);
+    return RenderPlaylist(content_id, *media, target, token);
   }
 
   // A file of a remote store streamed through this server, with single byte ranges.
@@ -568,26 +573,79 @@ class StreamingPlugin final : public ServicePlugin {
     return Status::PermissionDenied("playback of this content was revoked for this wallet");
   }
 
-  HttpResponse RenderPlaylist(const PackagedMedia& media, const DeliveryTarget& target,
-                              std::string_view token) {
-    const std::string query = "token=" + std::string(token);
+  // A playlist rendered once per parsed package with a marker where the token goes; a request
+  // only splices its token in (no number formatting, no walk over segments). A verified token
+  // is "pt1." + base64url + "." + base64url, characters every playlist syntax carries as they
+  // are (HLS URIs, DASH templates and XML attributes escape none of them), so splicing gives the
+  // same bytes as rendering with the token.
+  struct PlaylistTemplate {
+    std::shared_ptr<const PackagedMedia> media;  // the parse it was rendered from
+    std::vector<std::string> pieces;             // the token goes between consecutive pieces
+  };
+  static constexpr std::string_view kTokenMarker = "@@token@@";
+
+  Result<std::shared_ptr<const PlaylistTemplate>> FindTemplate(
+      std::string_view content_id, const std::shared_ptr<const PackagedMedia>& media,
+      const DeliveryTarget& target) {
+    std::string key;
+    key.reserve(content_id.size() + 1 + target.relative.size());
+    key.append(content_id).push_back('\n');
+    key.append(target.relative);
+    {
+      std::lock_guard<std::mutex> lock(templates_mutex_);
+      auto found = templates_.find(key);
+      if (found != templates_.end() && found->second->media == media) return found->second;
+    }
+    const std::string query = "token=" + std::string(kTokenMarker);
     std::string body;
     switch (target.kind) {
       case DeliveryKind::kHlsMaster:
-        body = RenderHlsMaster(media, query);
+        body = RenderHlsMaster(*media, query);
         break;
       case DeliveryKind::kHlsMedia: {
-        Result<const PackagedRendition*> rendition = FindRendition(media, target.rendition);
-        if (!rendition.ok()) return HttpResponse::Error(Status::NotFound("no such rendition"));
-        body = RenderHlsMedia(media, **rendition, query);
+        Result<const PackagedRendition*> rendition = FindRendition(*media, target.rendition);
+        if (!rendition.ok()) return Status::NotFound("no such rendition");
+        body = RenderHlsMedia(*media, **rendition, query);
         break;
       }
       case DeliveryKind::kDashManifest:
-        if (!media.has_dash) return HttpResponse::Error(Status::NotFound("no DASH manifest"));
-        body = RenderDashMpd(media, query);
+        if (!media->has_dash) return Status::NotFound("no DASH manifest");
+        body = RenderDashMpd(*media, query);
         break;
       default:
-        return HttpResponse::Error(Status::Internal("not a playlist"));
+        return Status::Internal("not a playlist");
+    }
+    auto rendered = std::make_shared<PlaylistTemplate>();
+    rendered->media = media;
+    std::size_t start = 0;
+    for (std::size_t at = body.find(kTokenMarker); at != std::string::npos;
+         at = body.find(kTokenMarker, start)) {
+      rendered->pieces.push_back(body.substr(start, at - start));
+      start = at + kTokenMarker.size();
+    }
+    rendered->pieces.push_back(body.substr(start));
+    std::lock_guard<std::mutex> lock(templates_mutex_);
+    // Bounded like the package cache; a re-packaged item simply renders again.
+    if (templates_.size() >= 4 * static_cast<std::size_t>(options_.package_cache_entries)) {
+      templates_.clear();
+    }
+    templates_[key] = rendered;
+    return std::shared_ptr<const PlaylistTemplate>(std::move(rendered));
+  }
+
+  HttpResponse RenderPlaylist(std::string_view content_id,
+                              const std::shared_ptr<const PackagedMedia>& media,
+                              const DeliveryTarget& target, std::string_view token) {
+    Result<std::shared_ptr<const PlaylistTemplate>> found = FindTemplate(content_id, media, target);
+    if (!found.ok()) return HttpResponse::Error(found.status());
+    const std::vector<std::string>& pieces = (*found)->pieces;
+    std::size_t size = token.size() * (pieces.size() - 1);
+    for (const std::string& piece : pieces) size += piece.size();
+    std::string body;
+    body.reserve(size);
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      if (i > 0) body.append(token);
+      body.append(pieces[i]);
     }
     HttpResponse response = HttpResponse::Text(200, std::move(body), DeliveryContentType(target));
     // Playlists carry this viewer's token: never shared, never stored.
@@ -647,6 +705,8 @@ class StreamingPlugin final : public ServicePlugin {
   std::vector<std::string> admins_;  // canonical wallets of streaming.revocation_admins
   std::shared_ptr<RevocationList> revocations_;
   std::shared_ptr<BackgroundRefresh> revocation_refresh_;
+  std::mutex templates_mutex_;  // guards templates_
+  std::unordered_map<std::string, std::shared_ptr<const PlaylistTemplate>> templates_;
 };
 
 }  // namespace
