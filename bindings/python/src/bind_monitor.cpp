@@ -56,12 +56,12 @@ void BindMonitor(py::module_& m) {
   m.def("prometheus_content_type", [] { return std::string(PrometheusContentType()); });
 
   py::class_<MetricsRegistry>(m, "MetricsRegistry", "Metric families; thread-safe.")
-      .def(py::init([](std::size_t max_series_per_family) {
-             return std::make_unique<MetricsRegistry>(
-                 MetricsRegistryOptions{max_series_per_family});
-           }),
-           py::kw_only(),
-           py::arg("max_series_per_family") = MetricsRegistryOptions{}.max_series_per_family)
+      .def(
+          py::init([](std::size_t max_series_per_family) {
+            return std::make_unique<MetricsRegistry>(MetricsRegistryOptions{max_series_per_family});
+          }),
+          py::kw_only(),
+          py::arg("max_series_per_family") = MetricsRegistryOptions{}.max_series_per_family)
       .def(
           "counter",
           [](MetricsRegistry& r, const std::string& name, const std::string& help,
