@@ -89,3 +89,19 @@ def test_engine_applies_the_log_section(tmp_path):
         line for line in lines if line.get("logger") == "embedder").items()
     with pytest.raises(streamgate.InvalidArgumentError):
         streamgate.configure_logging(level="chatty")
+
+
+def test_local_object_store(tmp_path):
+    store = streamgate.new_local_object_store(str(tmp_path / "objects"), fsync=False)
+    assert store.backend == "local"
+    store.put("media/a/one.bin", b"\x00\x01\x02")
+    store.put("media/a/two.bin", b"xyz")
+    store.put("other/three.bin", b"")
+    assert [o.key for o in store.list("media/")] == ["media/a/one.bin", "media/a/two.bin"]
+    assert store.get("media/a/one.bin") == b"\x00\x01\x02"
+    assert store.local_path("media/a/two.bin") == str(tmp_path / "objects/media/a/two.bin")
+    store.delete("media/a/one.bin")
+    with pytest.raises(streamgate.NotFoundError):
+        store.get("media/a/one.bin")
+    with pytest.raises(streamgate.InvalidArgumentError):
+        store.put("../escape", b"x")
