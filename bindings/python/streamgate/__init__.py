@@ -14,7 +14,7 @@ from ._streamgate import (  # noqa: F401  (re-exported API)
     Authenticator, Cache, CacheStats, CancelToken, Challenge, ConfigKeyInfo, ContentItem,
     ContentPage, ContentState, Counter, CounterFamily, Gauge, GaugeFamily, Histogram,
     HistogramFamily, Job, JobContext, JobPage, JobQueue, JobQueueDepth, JobState, JobWorker,
-    LadderRung, MetadataStore, MetricsRegistry, ObjectInfo, ObjectStore, PackagedMedia,
+    LadderRung, MetadataStore, MetricsRegistry, Monitor, ObjectInfo, ObjectStore, PackagedMedia,
     PackagedRendition, PackagedSegment, PlaybackGrant, PlaybackTokenSigner, RenditionKind,
     Runtime, Session, SessionClaims, StatusCode, TranscodeResult, Transcoder, UploadInfo,
     UploadKind, UploadState, Uploader, append_query, config_keys, configure_logging,
@@ -51,6 +51,8 @@ def _install_helpers():
     MetadataStore.__exit__ = lambda self, *exc: self.close()
     Runtime.__enter__ = _enter_self
     Runtime.__exit__ = lambda self, *exc: self.stop()
+    Monitor.__enter__ = lambda self: (self.start(), self)[1]
+    Monitor.__exit__ = lambda self, *exc: self.stop()
 
     def worker_enter(self):
         self.start()
