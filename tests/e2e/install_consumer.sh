@@ -199,7 +199,14 @@ echo "install_consumer: PASS"
 # --- the Python package ---------------------------------------------------------------------------
 pkg=$PREFIX/lib/python3/dist-packages
 if [[ -d $pkg/streamgate ]]; then
-  got=$(cd "$TMP" && PYTHONPATH=$pkg /usr/bin/python3 -c '
+  # A sanitizer build's module needs the ASan runtime (and libstdc++, for its __cxa_throw
+  # interceptor) loaded first into the interpreter.
+  libs=$(ldd "$pkg"/streamgate/_streamgate*.so)
+  asan=$(awk '/libasan/ {print $3}' <<<"$libs")
+  stdcxx=$(awk '/libstdc\+\+/ {print $3}' <<<"$libs")
+  run_python=(env PYTHONPATH="$pkg")
+  [[ -n $asan ]] && run_python+=(LD_PRELOAD="$asan $stdcxx" ASAN_OPTIONS=detect_leaks=0)
+  got=$(cd "$TMP" && "${run_python[@]}" /usr/bin/python3 -c '
 import streamgate
 registry = streamgate.MetricsRegistry()
 registry.counter("installed_total", "Installed.").get().inc(2)

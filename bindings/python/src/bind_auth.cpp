@@ -105,11 +105,10 @@ void BindAuth(py::module_& m) {
            py::arg("allow_solana") = defaults.allow_solana,
            py::arg("nonce_ttl_s") = defaults.nonce_ttl_s,
            py::arg("clock_skew_s") = defaults.clock_skew_s,
-           py::arg("session_ttl_s") = defaults.session_ttl_s,
-           py::arg("issuer") = defaults.issuer, py::arg("audience") = defaults.audience,
-           py::arg("jwt_keys") = "", py::arg("jwt_key_file") = "",
-           py::arg("jwt_algorithm") = "HS256", py::arg("nonces") = nullptr,
-           py::arg("clock") = py::none())
+           py::arg("session_ttl_s") = defaults.session_ttl_s, py::arg("issuer") = defaults.issuer,
+           py::arg("audience") = defaults.audience, py::arg("jwt_keys") = "",
+           py::arg("jwt_key_file") = "", py::arg("jwt_algorithm") = "HS256",
+           py::arg("nonces") = nullptr, py::arg("clock") = py::none())
       .def(
           "issue_challenge",
           [](PyAuthenticator& a, std::string address, std::string chain) {

@@ -131,10 +131,9 @@ void BindCache(py::module_& m) {
         return Unwrap(NewRedisCache(options));
       },
       py::kw_only(), py::arg("host") = redis.host, py::arg("port") = redis.port,
-      py::arg("password") = "", py::arg("database") = 0,
-      py::arg("key_prefix") = redis.key_prefix, py::arg("pool_size") = redis.pool_size,
-      py::arg("connect_timeout_ms") = 1000, py::arg("command_timeout_ms") = 1000,
-      py::arg("default_ttl_ms") = 0);
+      py::arg("password") = "", py::arg("database") = 0, py::arg("key_prefix") = redis.key_prefix,
+      py::arg("pool_size") = redis.pool_size, py::arg("connect_timeout_ms") = 1000,
+      py::arg("command_timeout_ms") = 1000, py::arg("default_ttl_ms") = 0);
 }
 
 }  // namespace streamgate::python

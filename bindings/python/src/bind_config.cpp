@@ -45,6 +45,28 @@ void BindConfig(py::module_& m) {
       .def_readonly("description", &ConfigKeyInfo::description);
   AddRepr(key_cls, "ConfigKeyInfo", {"key", "env", "type", "default_value"});
   m.def("config_keys", &DescribeConfigKeys, "One entry per configuration key.");
+
+  m.def(
+      "configure_logging",
+      [](const std::string& level, const std::string& format, bool access_log) {
+        LogOptions options;
+        options.level = Unwrap(ParseLogLevel(level));
+        if (format == "json") {
+          options.format = LogFormat::kJson;
+        } else if (format != "text") {
+          Check(Status::InvalidArgument("log format must be \"text\" or \"json\""));
+        }
+        options.access_log = access_log;
+        Check(ConfigureLogging(options));
+      },
+      py::kw_only(), py::arg("level") = "info", py::arg("format") = "text",
+      py::arg("access_log") = true, "Replaces the process-wide logger (stderr).");
+  m.def(
+      "log",
+      [](const std::string& level, const std::string& component, const std::string& message) {
+        Log(Unwrap(ParseLogLevel(level)), component, message);
+      },
+      py::arg("level"), py::arg("component"), py::arg("message"));
 }
 
 }  // namespace streamgate::python

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "streamgate/config.h"
 #include "streamgate/kernel.h"
+#include "streamgate/logging.h"
 #include "streamgate/monitor.h"
 #include "streamgate/plugins.h"
 
@@ -19,10 +20,14 @@ namespace {
 const std::map<std::string, std::function<std::unique_ptr<Plugin>()>>& PluginFactories() {
   static const auto* factories =
       new std::map<std::string, std::function<std::unique_ptr<Plugin>()>>{
-          {"gateway", &NewGatewayPlugin},   {"upload", &NewUploadPlugin},
-          {"transcoder", &NewTranscoderPlugin}, {"streaming", &NewStreamingPlugin},
-          {"metadata", &NewMetadataPlugin}, {"cache", &NewCachePlugin},
-          {"auth", &NewAuthPlugin},         {"worker", &NewWorkerPlugin},
+          {"gateway", &NewGatewayPlugin},
+          {"upload", &NewUploadPlugin},
+          {"transcoder", &NewTranscoderPlugin},
+          {"streaming", &NewStreamingPlugin},
+          {"metadata", &NewMetadataPlugin},
+          {"cache", &NewCachePlugin},
+          {"auth", &NewAuthPlugin},
+          {"worker", &NewWorkerPlugin},
           {"monitor", &NewMonitorPlugin}};
   return *factories;
 }
@@ -37,6 +42,8 @@ class Engine {
       runtime = NewRuntime(options.io_threads, options.worker_threads);
     }
     runtime_ = std::move(runtime);
+    // As RunService does: the config's log section applies to the whole process.
+    Check(ConfigureLogging(config.log));
     kernel_ = Unwrap(Kernel::Create(config, *runtime_));
     for (const std::string& name : plugins) {
       auto it = PluginFactories().find(name);

@@ -140,7 +140,9 @@ void BindJobs(py::module_& m) {
           py::arg("percent"))
       .def(
           "set_result",
-          [](const PyJobContext& c, const py::object& value) { c.get().SetResult(JsonText(value)); },
+          [](const PyJobContext& c, const py::object& value) {
+            c.get().SetResult(JsonText(value));
+          },
           py::arg("result"));
 
   const SubmitJobRequest submit;
@@ -150,24 +152,21 @@ void BindJobs(py::module_& m) {
           "submit",
           [](JobQueue& q, std::string type, const py::object& payload, int priority,
              int max_attempts, int64_t run_at_ms, int64_t interval_ms, std::string key) {
-            SubmitJobRequest request = MakeSubmit(std::move(type), payload, priority,
-                                                  max_attempts, run_at_ms, interval_ms,
-                                                  std::move(key));
+            SubmitJobRequest request = MakeSubmit(std::move(type), payload, priority, max_attempts,
+                                                  run_at_ms, interval_ms, std::move(key));
             py::gil_scoped_release release;
             return Unwrap(q.Submit(request));
           },
           py::arg("type"), py::arg("payload") = "{}", py::kw_only(),
           py::arg("priority") = submit.priority, py::arg("max_attempts") = submit.max_attempts,
           py::arg("run_at_ms") = submit.run_at_ms, py::arg("interval_ms") = submit.interval_ms,
-          py::arg("idempotency_key") = "",
-          "payload: JSON text, or any value json.dumps accepts.")
+          py::arg("idempotency_key") = "", "payload: JSON text, or any value json.dumps accepts.")
       .def(
           "schedule",
           [](JobQueue& q, std::string type, const py::object& payload, int priority,
              int max_attempts, int64_t run_at_ms, int64_t interval_ms, std::string key) {
-            SubmitJobRequest request = MakeSubmit(std::move(type), payload, priority,
-                                                  max_attempts, run_at_ms, interval_ms,
-                                                  std::move(key));
+            SubmitJobRequest request = MakeSubmit(std::move(type), payload, priority, max_attempts,
+                                                  run_at_ms, interval_ms, std::move(key));
             py::gil_scoped_release release;
             return Unwrap(q.Schedule(request));
           },
@@ -259,7 +258,8 @@ void BindJobs(py::module_& m) {
         return ShareWithoutGil(Unwrap(NewSqliteJobQueue(options)));
       },
       py::arg("path"), py::kw_only(), py::arg("max_attempts") = qd.max_attempts,
-      py::arg("backoff_base_ms") = qd.backoff_base_ms, py::arg("backoff_cap_ms") = qd.backoff_cap_ms,
+      py::arg("backoff_base_ms") = qd.backoff_base_ms,
+      py::arg("backoff_cap_ms") = qd.backoff_cap_ms,
       py::arg("max_payload_bytes") = qd.max_payload_bytes);
   m.def(
       "new_redis_job_queue",
@@ -295,8 +295,7 @@ void BindJobs(py::module_& m) {
              options.poll_interval_ms = poll_interval_ms;
              options.lease_ms = lease_ms;
              auto holder = std::make_unique<PyJobWorker>();
-             holder->runtime =
-                 runtime ? runtime : NewRuntime(1, std::max(2, concurrency));
+             holder->runtime = runtime ? runtime : NewRuntime(1, std::max(2, concurrency));
              holder->worker = ShareWithoutGil(
                  Unwrap(JobWorker::Create(std::move(queue), options, *holder->runtime)));
              return holder;

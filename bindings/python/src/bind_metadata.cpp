@@ -36,18 +36,30 @@ ContentPatch MakePatch(const py::kwargs& fields) {
   for (const auto& [key_handle, value_handle] : fields) {
     const std::string key = py::str(key_handle);
     const py::object value = py::reinterpret_borrow<py::object>(value_handle);
-    if (key == "title") patch.title = Opt<std::string>(value);
-    else if (key == "description") patch.description = Opt<std::string>(value);
-    else if (key == "tags") patch.tags = Opt<std::vector<std::string>>(value);
-    else if (key == "duration_s") patch.duration_s = Opt<double>(value);
-    else if (key == "state") patch.state = OptState(value);
-    else if (key == "renditions_json") patch.renditions_json = Opt<std::string>(value);
-    else if (key == "gating_rule_json") patch.gating_rule_json = Opt<std::string>(value);
-    else if (key == "poster_key") patch.poster_key = Opt<std::string>(value);
-    else if (key == "hls_key") patch.hls_key = Opt<std::string>(value);
-    else if (key == "dash_key") patch.dash_key = Opt<std::string>(value);
-    else if (key == "only_if_state") patch.only_if_state = OptState(value);
-    else throw py::type_error("unknown content field \"" + key + "\"");
+    if (key == "title")
+      patch.title = Opt<std::string>(value);
+    else if (key == "description")
+      patch.description = Opt<std::string>(value);
+    else if (key == "tags")
+      patch.tags = Opt<std::vector<std::string>>(value);
+    else if (key == "duration_s")
+      patch.duration_s = Opt<double>(value);
+    else if (key == "state")
+      patch.state = OptState(value);
+    else if (key == "renditions_json")
+      patch.renditions_json = Opt<std::string>(value);
+    else if (key == "gating_rule_json")
+      patch.gating_rule_json = Opt<std::string>(value);
+    else if (key == "poster_key")
+      patch.poster_key = Opt<std::string>(value);
+    else if (key == "hls_key")
+      patch.hls_key = Opt<std::string>(value);
+    else if (key == "dash_key")
+      patch.dash_key = Opt<std::string>(value);
+    else if (key == "only_if_state")
+      patch.only_if_state = OptState(value);
+    else
+      throw py::type_error("unknown content field \"" + key + "\"");
   }
   return patch;
 }

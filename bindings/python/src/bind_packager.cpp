@@ -54,8 +54,7 @@ void BindPackager(py::module_& m) {
       .def_readonly("poster_uri", &PackagedMedia::poster_uri)
       .def_readonly("renditions", &PackagedMedia::renditions)
       .def_static(
-          "from_json",
-          [](const std::string& json) { return Unwrap(PackagedMediaFromJson(json)); },
+          "from_json", [](const std::string& json) { return Unwrap(PackagedMediaFromJson(json)); },
           py::arg("json"), "Parses package.json text (InvalidArgumentError with the reason).")
       .def("to_json", &PackagedMediaToJson)
       .def("rendition", &RenditionByName, py::arg("name"), py::return_value_policy::copy,

@@ -20,8 +20,8 @@ void BindPlayback(py::module_& m) {
   grant_cls
       .def(py::init([](std::string content_id, std::string wallet, std::string path_prefix,
                        int64_t expires_unix) {
-             return PlaybackGrant{std::move(content_id), std::move(wallet),
-                                  std::move(path_prefix), expires_unix};
+             return PlaybackGrant{std::move(content_id), std::move(wallet), std::move(path_prefix),
+                                  expires_unix};
            }),
            py::kw_only(), py::arg("content_id"), py::arg("wallet"), py::arg("path_prefix"),
            py::arg("expires_unix"))
@@ -47,14 +47,14 @@ void BindPlayback(py::module_& m) {
            "keys: [(key_id, secret_bytes), ...]; the first signs, all verify.")
       .def(
           "mint",
-          [](const PlaybackTokenSigner& s, const PlaybackGrant& grant,
-             std::optional<int64_t> now) { return Unwrap(s.Mint(grant, NowOr(now))); },
+          [](const PlaybackTokenSigner& s, const PlaybackGrant& grant, std::optional<int64_t> now) {
+            return Unwrap(s.Mint(grant, NowOr(now)));
+          },
           py::arg("grant"), py::kw_only(), py::arg("now") = py::none())
       .def(
           "verify",
-          [](const PlaybackTokenSigner& s, const std::string& token,
-             const std::string& content_id, const std::string& request_path,
-             std::optional<int64_t> now) {
+          [](const PlaybackTokenSigner& s, const std::string& token, const std::string& content_id,
+             const std::string& request_path, std::optional<int64_t> now) {
             return Unwrap(s.Verify(token, content_id, request_path, NowOr(now)));
           },
           py::arg("token"), py::kw_only(), py::arg("content_id"), py::arg("request_path"),

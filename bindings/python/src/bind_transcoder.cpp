@@ -82,7 +82,8 @@ TranscodeResult RunTranscode(const PyTranscoder& self, std::string input_path,
 
 void BindTranscoder(py::module_& m) {
   py::class_<LadderRung> rung_cls(m, "LadderRung");
-  rung_cls.def(py::init([](int height, int video_kbps, std::string name) {
+  rung_cls
+      .def(py::init([](int height, int video_kbps, std::string name) {
              return LadderRung{std::move(name), height, video_kbps};
            }),
            py::arg("height"), py::arg("video_kbps"), py::arg("name") = "")
@@ -118,10 +119,9 @@ void BindTranscoder(py::module_& m) {
   const TranscoderOptions defaults;
   py::class_<PyTranscoder>(m, "Transcoder", "FFmpeg in-process: ABR ladder to CMAF HLS/DASH.")
       .def(py::init([](const py::object& ladder, std::string preset, int crf,
-                       double segment_seconds, bool aes128, bool dash, bool poster,
-                       int audio_kbps, int parallel_rungs, int encoder_threads,
-                       int decoder_threads, std::string tune, int gop_frames,
-                       std::shared_ptr<Runtime> runtime) {
+                       double segment_seconds, bool aes128, bool dash, bool poster, int audio_kbps,
+                       int parallel_rungs, int encoder_threads, int decoder_threads,
+                       std::string tune, int gop_frames, std::shared_ptr<Runtime> runtime) {
              TranscoderOptions options;
              options.ladder = LadderFrom(ladder);
              options.preset = std::move(preset);
@@ -151,14 +151,13 @@ void BindTranscoder(py::module_& m) {
            py::arg("encoder_threads") = defaults.encoder_threads,
            py::arg("decoder_threads") = defaults.decoder_threads, py::arg("tune") = defaults.tune,
            py::arg("gop_frames") = defaults.gop_frames, py::arg("runtime") = nullptr)
-      .def("transcode", &RunTranscode, py::arg("input_path"), py::arg("output_dir"),
-           py::kw_only(), py::arg("progress") = py::none(), py::arg("cancel") = py::none(),
+      .def("transcode", &RunTranscode, py::arg("input_path"), py::arg("output_dir"), py::kw_only(),
+           py::arg("progress") = py::none(), py::arg("cancel") = py::none(),
            "Transcodes and packages into output_dir (must not exist). progress(percent) is "
            "called with 0..100, never backwards; if it raises, the transcode is cancelled, its "
            "output removed, and the exception propagates.")
-      .def_property_readonly("ladder", [](const PyTranscoder& t) {
-        return t.transcoder->options().ladder;
-      });
+      .def_property_readonly("ladder",
+                             [](const PyTranscoder& t) { return t.transcoder->options().ladder; });
 }
 
 }  // namespace streamgate::python

@@ -14,13 +14,14 @@ from ._streamgate import (  # noqa: F401  (re-exported API)
     Authenticator, Cache, CacheStats, CancelToken, Challenge, ConfigKeyInfo, ContentItem,
     ContentPage, ContentState, Counter, CounterFamily, Gauge, GaugeFamily, Histogram,
     HistogramFamily, Job, JobContext, JobPage, JobQueue, JobQueueDepth, JobState, JobWorker,
-    LadderRung, MetadataStore, MetricsRegistry, ObjectInfo, ObjectStore, PackagedMedia,
+    LadderRung, MetadataStore, MetricsRegistry, Monitor, ObjectInfo, ObjectStore, PackagedMedia,
     PackagedRendition, PackagedSegment, PlaybackGrant, PlaybackTokenSigner, RenditionKind,
     Runtime, Session, SessionClaims, StatusCode, TranscodeResult, Transcoder, UploadInfo,
-    UploadKind, UploadState, Uploader, append_query, config_keys, default_ladder,
-    default_latency_buckets, ladder_to_string, new_local_object_store, new_lru_cache,
-    new_redis_cache, new_redis_job_queue, new_s3_object_store, new_sqlite_job_queue,
-    parse_ladder, prometheus_content_type, sniff_video_container, validate_metric_name,
+    UploadKind, UploadState, Uploader, append_query, config_keys, configure_logging,
+    default_ladder, default_latency_buckets, ladder_to_string, log, new_local_object_store,
+    new_lru_cache, new_redis_cache, new_redis_job_queue, new_s3_object_store,
+    new_sqlite_job_queue, parse_ladder, prometheus_content_type, sniff_video_container,
+    validate_metric_name,
 )
 from .config import Config, config_to_dict, load_config  # noqa: F401
 from .engine import MONOLITH_PLUGINS, Engine  # noqa: F401
@@ -50,6 +51,8 @@ def _install_helpers():
     MetadataStore.__exit__ = lambda self, *exc: self.close()
     Runtime.__enter__ = _enter_self
     Runtime.__exit__ = lambda self, *exc: self.stop()
+    Monitor.__enter__ = lambda self: (self.start(), self)[1]
+    Monitor.__exit__ = lambda self, *exc: self.stop()
 
     def worker_enter(self):
         self.start()

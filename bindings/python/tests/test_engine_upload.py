@@ -3,6 +3,9 @@
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -66,3 +69,39 @@ def test_upload_a_local_file(video, tmp_path):
         uploader.upload_file(str(video), owner="0xabc", sha256="0" * 64)
     with pytest.raises(streamgate.NotFoundError):
         uploader.upload_file(str(tmp_path / "missing.mp4"), owner="0xabc")
+
+
+def test_engine_applies_the_log_section(tmp_path):
+    script = (
+        "import streamgate, sys\n"
+        f"config = {{'data_dir': {str(tmp_path)!r}, 'server': {{'host': '127.0.0.1', 'port': 0}},"
+        " 'log': {'level': sys.argv[1], 'format': 'json'}}\n"
+        "with streamgate.Engine(config, plugins=['metadata']):\n"
+        "    streamgate.log('warn', 'embedder', 'hello from python')\n")
+    quiet = subprocess.run([sys.executable, "-c", script, "error"], capture_output=True,
+                           text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    loud = subprocess.run([sys.executable, "-c", script, "info"], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert quiet.returncode == 0 and loud.returncode == 0, quiet.stderr + loud.stderr
+    assert "hello from python" not in quiet.stderr
+    lines = [json.loads(line) for line in loud.stderr.splitlines() if line.startswith("{")]
+    assert {"logger": "embedder", "msg": "hello from python"}.items() <= next(
+        line for line in lines if line.get("logger") == "embedder").items()
+    with pytest.raises(streamgate.InvalidArgumentError):
+        streamgate.configure_logging(level="chatty")
+
+
+def test_local_object_store(tmp_path):
+    store = streamgate.new_local_object_store(str(tmp_path / "objects"), fsync=False)
+    assert store.backend == "local"
+    store.put("media/a/one.bin", b"\x00\x01\x02")
+    store.put("media/a/two.bin", b"xyz")
+    store.put("other/three.bin", b"")
+    assert [o.key for o in store.list("media/")] == ["media/a/one.bin", "media/a/two.bin"]
+    assert store.get("media/a/one.bin") == b"\x00\x01\x02"
+    assert store.local_path("media/a/two.bin") == str(tmp_path / "objects/media/a/two.bin")
+    store.delete("media/a/one.bin")
+    with pytest.raises(streamgate.NotFoundError):
+        store.get("media/a/one.bin")
+    with pytest.raises(streamgate.InvalidArgumentError):
+        store.put("../escape", b"x")

@@ -137,3 +137,24 @@ def test_metrics_registry_renders_prometheus_text():
         registry.histogram("app_queue_depth", "conflicting type")
     with pytest.raises(streamgate.InvalidArgumentError):
         streamgate.validate_metric_name("9lives")
+
+
+def test_monitor_alerts_and_recent_logs():
+    registry = streamgate.MetricsRegistry()
+    errors = registry.counter("app_errors_total", "Errors.", ["kind"])
+    monitor = streamgate.Monitor(registry, alert_rules='too_many: app_errors_total{kind="db"} > 2',
+                                 log_buffer_lines=50)
+    errors.labels("db").inc(2)
+    errors.labels("net").inc(10)  # other label values do not count
+    [alert] = monitor.evaluate_alerts()
+    assert alert["name"] == "too_many" and alert["state"] == "inactive" and alert["value"] == 2
+    errors.labels("db").inc()
+    [alert] = monitor.evaluate_alerts()
+    assert alert["state"] == "firing" and alert["value"] == 3
+
+    streamgate.log("warn", "embedder", "disk almost full")
+    lines = monitor.recent_logs(min_level="warn")
+    assert {"level": "warn", "logger": "embedder", "message": "disk almost full"}.items() <= (
+        lines[-1].items())
+    with pytest.raises(streamgate.InvalidArgumentError):
+        streamgate.Monitor(registry, alert_rules="broken rule >")

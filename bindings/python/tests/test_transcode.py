@@ -6,7 +6,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -147,3 +146,23 @@ def test_python_example_transcodes_to_hls(video, tmp_path):
     probe = ffprobe(out / "master.m3u8")
     assert any(s["codec_name"] == "h264" for s in probe["streams"])
     assert str(out / "master.m3u8") in proc.stdout
+
+
+def test_parallel_rungs_call_back_from_runtime_workers(video, tmp_path):
+    runtime = streamgate.Runtime(io_threads=1, worker_threads=2)
+    threads, seen = set(), []
+
+    def progress(percent):
+        threads.add(threading.get_ident())
+        seen.append(percent)
+
+    transcoder = streamgate.Transcoder(ladder="240:400,144:200", preset="ultrafast",
+                                       segment_seconds=1.0, parallel_rungs=2, runtime=runtime)
+    result = transcoder.transcode(str(video), str(tmp_path / "ladder"), progress=progress)
+    assert [r.name for r in result.media.renditions] == ["240p", "144p", "audio"]
+    assert result.frames_encoded >= 2 * 45
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(100.0)
+    master = (tmp_path / "ladder/master.m3u8").read_text()
+    assert "240p/index.m3u8" in master and "144p/index.m3u8" in master
+    with runtime:
+        pass  # stops the runtime's threads
