@@ -13,6 +13,7 @@
 
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
+#include "streamgate/event_bus.h"
 #include "streamgate/http.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
@@ -48,6 +49,7 @@ struct Config {
   JobsConfig jobs;             // STREAMGATE_JOBS_*
   CacheConfig cache;           // STREAMGATE_CACHE_*
   MetadataConfig metadata;     // STREAMGATE_METADATA_*
+  EventsConfig events;         // STREAMGATE_EVENTS_* (which EventBus the Kernel creates)
 };
 
 struct ConfigSources {
