@@ -88,9 +88,10 @@ struct RedisEventBusOptions {
 // one of the Runtime's I/O threads, where it is handed to the worker pool instead; Unavailable
 // when Redis cannot be reached. Handlers run one event after another, in stream order, on a
 // worker-pool task that polls the stream with Runtime timers (no thread of its own). Reading
-// starts with the first Subscribe, so events published before any subscription wait in the
-// stream instead of being consumed unhandled. InvalidArgument for invalid options (nothing is
-// contacted until the first call). Its destructor stops reading and waits for handlers running.
+// starts with the first Subscribe and pauses while there is no subscription, so events are
+// never consumed unhandled: they wait in the stream (the group is created on the first read).
+// InvalidArgument for invalid options (nothing is contacted until the first call). Its destructor
+// stops reading and waits for handlers running.
 Result<std::unique_ptr<EventBus>> NewRedisEventBus(const RedisEventBusOptions& options,
                                                    Runtime& runtime);
 

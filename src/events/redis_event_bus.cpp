@@ -263,6 +263,12 @@ bool IsNoGroup(const RedisReply& reply) {
 // new entries. True when more is probably waiting (poll again at once).
 Result<bool> PollOnce(Shared& shared) {
   const RedisEventBusOptions& options = shared.options;
+  {
+    // A process that handles nothing (a gateway, a monitor) reads nothing: events are not
+    // consumed unhandled, and its group need not exist until it subscribes.
+    std::lock_guard lock(shared.mu);
+    if (shared.subscriptions.empty()) return false;
+  }
   STREAMGATE_RETURN_IF_ERROR(EnsureGroup(shared));
   const std::string count = std::to_string(options.batch_size);
   bool more = false;

@@ -235,6 +235,8 @@ TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP",
   const json from_upload = service.WaitEvent("transcode.completed", "c2");
   REQUIRE_FALSE(from_upload.is_null());
   CHECK(fs::exists(objects + "/media/c2/master.m3u8"));
+  // The handler announces before the worker records the outcome in the queue.
+  CHECK(service.WaitFinished(from_upload.at("job_id")).at("state") == "completed");
 
   // The list and the metrics agree with what happened.
   const json list = json::parse(service.Request("GET", "/api/v1/transcode/list").body);
