@@ -4,6 +4,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -13,6 +14,8 @@
 #include "events/redis_event_bus.h"
 #include "kernel/in_process_event_bus.h"
 #include "redis/redis_pool.h"
+#include "streamgate/config.h"
+#include "streamgate/kernel.h"
 #include "streamgate/runtime.h"
 #include "test_redis_server.h"
 
@@ -440,6 +443,59 @@ TEST_CASE("Redis bus: Redis down is Unavailable; delivery resumes after a restar
   REQUIRE(WaitUntil([&] { return (*bus)->Publish({"e", "2", "", 0}).ok(); }));
   REQUIRE(WaitUntil([&] { return inbox.size() >= 2; }, 10s));
   CHECK(inbox.events.back().data == "2");
+}
+
+TEST_CASE("The kernel creates the bus events.* names; its group is the service name",
+          "[events][redis][kernel]") {
+  testing::TestRedisServer redis;
+  const std::map<std::string, std::string> environment = {
+      {"STREAMGATE_EVENTS_BACKEND", "redis"},
+      {"STREAMGATE_EVENTS_REDIS_PORT", std::to_string(redis.port())},
+      {"STREAMGATE_EVENTS_POLL_INTERVAL_MS", "10"},
+      {"STREAMGATE_EVENTS_NEW_GROUP_START", "latest"},
+      {"STREAMGATE_SERVER_PORT", "0"},
+      {"STREAMGATE_SERVER_HOST", "127.0.0.1"}};
+  Result<Config> loaded = LoadConfig(ConfigSources{{}, environment});
+  REQUIRE(loaded.ok());
+  CHECK(loaded->events.backend == EventBusBackend::kRedis);
+  CHECK(loaded->events.redis.new_group_start == EventStartPosition::kLatest);
+  CHECK(loaded->events.redis.group.empty());
+  auto runtime = MakeRuntime(2);
+  Config publisher_config = *loaded;
+  publisher_config.service = "upload";
+  Config subscriber_config = *loaded;
+  subscriber_config.service = "metadata";
+  Result<std::unique_ptr<Kernel>> publisher = Kernel::Create(publisher_config, *runtime);
+  Result<std::unique_ptr<Kernel>> subscriber = Kernel::Create(subscriber_config, *runtime);
+  REQUIRE(publisher.ok());
+  REQUIRE(subscriber.ok());
+  Inbox inbox;
+  (*subscriber)->events().Subscribe("upload.completed", inbox.Handler());
+  REQUIRE((*subscriber)->Start().ok());  // delivery starts with the kernel
+  REQUIRE((*publisher)->Start().ok());
+  // The metadata group exists once its kernel started (new_group_start=latest needs that).
+  internal::RedisEndpoint endpoint;
+  endpoint.port = redis.port();
+  internal::RedisPool raw(endpoint, 1);
+  REQUIRE(WaitUntil([&] {
+    Result<internal::RedisReply> groups = raw.Command({"XINFO", "GROUPS", "streamgate:events"});
+    return groups.ok() && groups->type == internal::RedisReply::Type::kArray &&
+           groups->elements.size() == 1;
+  }));
+  Result<internal::RedisReply> groups = raw.Command({"XINFO", "GROUPS", "streamgate:events"});
+  REQUIRE(groups.ok());
+  CHECK(groups->elements[0].elements[1].str == "metadata");  // [name, <group>, ...]
+  REQUIRE((*publisher)->events().Publish({"upload.completed", "{}", "", 0}).ok());
+  REQUIRE(WaitUntil([&] { return inbox.size() == 1; }));
+  (void)(*subscriber)->Stop();
+  (void)(*publisher)->Stop();
+
+  // Invalid bus options fail Kernel::Create and name the section.
+  Config bad = *loaded;
+  bad.events.redis.stream = "";
+  const Result<std::unique_ptr<Kernel>> refused = Kernel::Create(bad, *runtime);
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("events"));
 }
 
 }  // namespace streamgate
