@@ -17,6 +17,7 @@
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
 #include "streamgate/gateway.h"
+#include "streamgate/event_bus.h"
 #include "streamgate/http.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/logging.h"
@@ -69,6 +70,7 @@ struct Config {
   MetadataConfig metadata;     // STREAMGATE_METADATA_*
   WebOptions web;              // STREAMGATE_WEB_*
   GatewayOptions gateway;      // STREAMGATE_GATEWAY_*
+  EventsConfig events;         // STREAMGATE_EVENTS_* (which EventBus the Kernel creates)
 };
 
 struct ConfigSources {

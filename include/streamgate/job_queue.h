@@ -246,6 +246,9 @@ struct JobsConfig {
   JobWorkerOptions worker;
   bool run_worker = true;         // false: serve the endpoints, run no handlers in this process
   bool builtin_handlers = false;  // register noop/echo/sleep/fail (tests and operations)
+  // Also run "transcode" jobs here (the transcoder plugin's handler, with the `transcode`
+  // section's options), so that the worker service can take transcodes off transcoder services.
+  bool run_transcode = false;
 };
 
 // Registers the built-in job types on `worker` (see docs/jobs.md): "noop" (succeeds), "echo"

@@ -72,19 +72,22 @@ struct TranscoderOptions {
   double max_duration_s = 6 * 3600.0;
 };
 
-// The `transcode` configuration section: the Transcoder options plus how the transcoder
-// service schedules jobs.
+// The `transcode.*` configuration section: the Transcoder's options plus how the transcoder
+// service runs jobs (durable "transcode" jobs on the JobQueue, see docs/jobs.md).
 struct TranscodeSettings {
   TranscoderOptions transcoder;
-  // Jobs transcoding at once (each on one Runtime worker); further jobs wait in the queue.
+  // Jobs this process transcodes at once (each on one Runtime worker); further jobs wait in the
+  // JobQueue (or run in other processes).
   int max_concurrent_jobs = 1;
   // Queue a job for every `upload.completed` event.
   bool on_upload = true;
+  // Run transcode jobs in this process (on a JobWorker of max_concurrent_jobs); false only
+  // submits and reports them, for a deployment where the worker service runs them.
+  bool run_jobs = true;
 };
 
 // Shared cancellation flag: copy it into a request, call Cancel() from any thread; the
-// transcode stops within about one frame's work and removes its partial output. Copies share one
-// flag (shared ownership); Cancel() is a lock-free atomic store, safe even in a signal handler.
+// transcode stops within about one frame's work and removes its partial output.
 class CancelToken {
  public:
   CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}

@@ -465,6 +465,10 @@ std::vector<ConfigKey> BuildKeys() {
       [](auto& c) -> auto& { return c.transcode.max_concurrent_jobs; }, 1, 64,
       "Transcode jobs running at once (each holds one worker thread); the rest wait queued."));
   keys.push_back(BooleanKey(
+      "transcode.run_jobs", [](auto& c) -> auto& { return c.transcode.run_jobs; },
+      "Run transcode jobs in this process; false only submits and reports them (the worker "
+      "service with jobs.run_transcode, or other transcoders, run them)."));
+  keys.push_back(BooleanKey(
       "transcode.aes128", [](auto& c) -> auto& { return c.transcode.transcoder.packager.aes128; },
       "Encrypt HLS media segments with AES-128 (one key per rendition; no DASH manifest then)."));
   keys.push_back(BooleanKey(
@@ -779,6 +783,10 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(BooleanKey(
       "jobs.builtin_handlers", [](auto& c) -> auto& { return c.jobs.builtin_handlers; },
       "Register the built-in job types noop, echo, sleep and fail (tests and operations)."));
+  keys.push_back(BooleanKey(
+      "jobs.run_transcode", [](auto& c) -> auto& { return c.jobs.run_transcode; },
+      "The worker plugin also runs transcode jobs (with the transcode.* options), so the worker "
+      "service can transcode beside or instead of the transcoder service."));
   // --- cache ---
   keys.push_back(EnumKey(
       "cache.backend", [](auto& c) -> auto& { return c.cache.backend; }, {"lru", "redis"},
@@ -973,6 +981,50 @@ std::vector<ConfigKey> BuildKeys() {
   keys.push_back(IntegerKey(
       "streaming.presign_ttl_s", [](auto& c) -> auto& { return c.streaming.presign_ttl_s; }, 1,
       604800, "Lifetime of the presigned URLs of streaming.s3_delivery=redirect, in seconds."));
+  // --- events ---
+  keys.push_back(EnumKey(
+      "events.backend", [](auto& c) -> auto& { return c.events.backend; }, {"memory", "redis"},
+      "Event bus between plugins: memory (in this process only) or redis (a Redis Stream shared "
+      "by every service process; one consumer group per service)."));
+  keys.push_back(StringKey(
+      "events.redis_host", [](auto& c) -> auto& { return c.events.redis.redis_host; }, false,
+      "Redis server of the event bus (events.backend=redis)."));
+  keys.push_back(IntegerKey(
+      "events.redis_port", [](auto& c) -> auto& { return c.events.redis.redis_port; }, 1, 65535,
+      "Redis port of the event bus."));
+  keys.push_back(SecretKey(
+      "events.redis_password", [](auto& c) -> auto& { return c.events.redis.redis_password; },
+      "Redis AUTH password of the event bus; empty sends no AUTH."));
+  keys.push_back(IntegerKey(
+      "events.redis_db", [](auto& c) -> auto& { return c.events.redis.redis_db; }, 0, 1024,
+      "Redis database number of the event bus."));
+  keys.push_back(StringKey(
+      "events.stream", [](auto& c) -> auto& { return c.events.redis.stream; }, false,
+      "Redis Stream key every event is appended to."));
+  keys.push_back(StringKey(
+      "events.group", [](auto& c) -> auto& { return c.events.redis.group; }, true,
+      "Consumer group this process reads in; empty means the service name, so that every "
+      "service gets every event once and replicas of a service share them."));
+  keys.push_back(StringKey(
+      "events.consumer", [](auto& c) -> auto& { return c.events.redis.consumer; }, true,
+      "Consumer name inside the group; empty means <hostname>-<pid>-<random>. A fixed name "
+      "lets a restarted process resume its own unacknowledged events at once."));
+  keys.push_back(EnumKey(
+      "events.new_group_start", [](auto& c) -> auto& { return c.events.redis.new_group_start; },
+      {"earliest", "latest"},
+      "Where a group that does not exist yet starts: earliest (every event still in the "
+      "stream, so nothing published before a service's first start is missed) or latest."));
+  keys.push_back(IntegerKey(
+      "events.claim_idle_ms", [](auto& c) -> auto& { return c.events.redis.claim_idle_ms; }, 1,
+      kMaxTimeoutMs,
+      "An event read by a consumer that never acknowledged it (crashed) is taken over by "
+      "another consumer of the group after this long."));
+  keys.push_back(IntegerKey(
+      "events.max_length", [](auto& c) -> auto& { return c.events.redis.max_length; }, 1,
+      int64_t{1} << 40, "Approximate number of events the stream keeps (XADD MAXLEN ~)."));
+  keys.push_back(IntegerKey(
+      "events.poll_interval_ms", [](auto& c) -> auto& { return c.events.redis.poll_interval_ms; },
+      1, 60000, "Wait between reads of the stream when it had nothing new."));
   return keys;
 }
 

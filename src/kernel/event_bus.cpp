@@ -25,6 +25,8 @@ struct Subscription {
   std::atomic<bool> active{true};
 };
 
+}  // namespace
+
 std::string RandomEventId() {
   // Per thread, so that concurrent publishers never contend; seeded once from the OS.
   thread_local std::mt19937_64 engine{[] {
@@ -37,8 +39,6 @@ std::string RandomEventId() {
                 static_cast<unsigned long long>(engine()));  // NOLINT(google-runtime-int)
   return text;
 }
-
-}  // namespace
 
 struct InProcessEventBus::Shared {
   std::mutex mu;

@@ -7,13 +7,14 @@
 
 #include <memory>
 
+#include "kernel/kernel_event_bus.h"
 #include "streamgate/event_bus.h"
 #include "streamgate/runtime.h"
 
 namespace streamgate::internal {
 
 // Thread-safe. Borrows the Runtime, which must outlive it.
-class InProcessEventBus final : public EventBus {
+class InProcessEventBus final : public KernelEventBus {
  public:
   explicit InProcessEventBus(Runtime& runtime);
   ~InProcessEventBus() override;  // Close()
@@ -27,7 +28,7 @@ class InProcessEventBus final : public EventBus {
   // Drops deliveries that have not started, waits for handlers that are running (except the
   // caller's own, when called from inside a handler), and refuses later Publish calls with
   // FailedPrecondition. Idempotent.
-  void Close();
+  void Close() override;
 
   struct Shared;
 

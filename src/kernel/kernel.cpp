@@ -8,8 +8,8 @@
 #include <exception>
 
 #include "kernel/access_log.h"
-#include "kernel/in_process_event_bus.h"
 #include "kernel/kernel_endpoints.h"
+#include "kernel/kernel_event_bus.h"
 #include "kernel/kernel_metrics.h"
 #include "streamgate/logging.h"
 
@@ -38,11 +38,12 @@ HealthReport SafeHealth(const Plugin& plugin) {
 // Members are declared so that destruction runs server, plugins, event bus, router, metrics:
 // each is destroyed before what it may still use.
 struct Kernel::Impl {
-  Impl(const Config& config_in, Runtime& runtime_in)
+  Impl(const Config& config_in, Runtime& runtime_in,
+       std::unique_ptr<internal::KernelEventBus> events_in)
       : config(config_in),
         runtime(runtime_in),
         router(std::make_shared<Router>()),
-        events(std::make_unique<internal::InProcessEventBus>(runtime_in)),
+        events(std::move(events_in)),
         context{config, runtime, *router, *events, services, metrics, [this] { return Health(); }},
         created(std::chrono::steady_clock::now()) {}
 
@@ -85,7 +86,7 @@ struct Kernel::Impl {
   const Config config;
   Runtime& runtime;
   const std::shared_ptr<Router> router;
-  std::unique_ptr<internal::InProcessEventBus> events;
+  std::unique_ptr<internal::KernelEventBus> events;  // events.backend
   ServiceRegistry services;
   PluginContext context;  // what every plugin's Init receives; outlives the plugins
   const std::chrono::steady_clock::time_point created;
@@ -102,7 +103,10 @@ struct Kernel::Impl {
 
 Result<std::unique_ptr<Kernel>> Kernel::Create(const Config& config, Runtime& runtime) {
   STREAMGATE_RETURN_IF_ERROR(ValidateConfig(config));
-  auto impl = std::make_unique<Impl>(config, runtime);
+  Result<std::unique_ptr<internal::KernelEventBus>> events =
+      internal::NewKernelEventBus(config, runtime);
+  if (!events.ok()) return events.status().WithContext("events");
+  auto impl = std::make_unique<Impl>(config, runtime, std::move(events).value());
   Impl& ref = *impl;
   STREAMGATE_ASSIGN_OR_RETURN(
       ref.kernel_metrics,
@@ -172,8 +176,15 @@ Status Kernel::Start() {
     }
   }
 
+  // Every plugin has subscribed and started: events from other processes may now arrive.
+  if (Status delivering = impl.events->StartDelivery(); !delivering.ok()) {
+    static_cast<void>(impl.StopPlugins(impl.plugins.size()));
+    return delivering.WithContext("event bus");
+  }
+
   auto server = HttpServer::Create(impl.config.server, impl.router, impl.runtime);
   if (!server.ok()) {
+    impl.events->StopDelivery();
     static_cast<void>(impl.StopPlugins(impl.plugins.size()));
     return server.status().WithContext("http server");
   }
@@ -196,6 +207,7 @@ Status Kernel::Start() {
   if (!listening.ok()) {
     kernel_metrics->SetServer(nullptr);
     impl.server.reset();
+    impl.events->StopDelivery();
     static_cast<void>(impl.StopPlugins(impl.plugins.size()));
     return listening.WithContext("http server on " + impl.config.server.host + ":" +
                                  std::to_string(impl.config.server.port));
@@ -212,6 +224,8 @@ Status Kernel::Stop() {
   impl.phase = Phase::kStopped;
   impl.running.store(false);  // /ready answers 503 while in-flight requests drain
   impl.server->Shutdown();
+  // Events left unread stay in the stream (Redis) for this service's next start or replicas.
+  impl.events->StopDelivery();
   return impl.StopPlugins(impl.plugins.size());
 }
 

@@ -3,10 +3,13 @@
 // The transcoder plugin over real loopback HTTP: submit/status/list/cancel/metrics, jobs from
 // upload.completed events, atomic publication under <data_dir>/objects/media/<content_id>, and
 // the transcode.completed / transcode.failed events, on real media decoded back with ffmpeg.
+// Jobs live in the durable JobQueue (<data_dir>/jobs.db): an interrupted job runs again after a
+// restart, and a worker service (jobs.run_transcode) can run what a transcoder submits.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,7 +37,11 @@ using streamgate::testing::WriteFileBytes;
 namespace {
 
 struct Service {
-  explicit Service(const std::string& data_dir) {
+  // `adjust` changes the test's configuration; `plugin` replaces the transcoder plugin.
+  explicit Service(const std::string& data_dir,
+                   const std::function<void(streamgate::Config&)>& adjust = {},
+                   std::function<std::unique_ptr<streamgate::Plugin>()> plugin =
+                       streamgate::NewTranscoderPlugin) {
     streamgate::Config config;
     config.data_dir = data_dir;
     config.server.host = "127.0.0.1";
@@ -45,13 +52,16 @@ struct Service {
     config.transcode.transcoder.packager.segment_seconds = 1;
     config.transcode.transcoder.encoder_threads = 1;
     config.transcode.max_concurrent_jobs = 1;
+    config.jobs.worker.poll_interval_ms = 100;
+    config.jobs.queue.backoff_base_ms = 100;
+    if (adjust) adjust(config);
     auto created_runtime = streamgate::Runtime::Create({1, 3});
     REQUIRE(created_runtime.ok());
     runtime = std::move(created_runtime).value();
     auto created_kernel = streamgate::Kernel::Create(config, *runtime);
     REQUIRE(created_kernel.ok());
     kernel = std::move(created_kernel).value();
-    REQUIRE(kernel->Register(streamgate::NewTranscoderPlugin()).ok());
+    REQUIRE(kernel->Register(plugin()).ok());
     for (const char* type : {"transcode.completed", "transcode.failed"}) {
       kernel->events().Subscribe(type, [this](const streamgate::Event& event) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -225,6 +235,8 @@ TEST_CASE("Transcoder plugin: submit, publish, events, failures over HTTP",
   const json from_upload = service.WaitEvent("transcode.completed", "c2");
   REQUIRE_FALSE(from_upload.is_null());
   CHECK(fs::exists(objects + "/media/c2/master.m3u8"));
+  // The handler announces before the worker records the outcome in the queue.
+  CHECK(service.WaitFinished(from_upload.at("job_id")).at("state") == "completed");
 
   // The list and the metrics agree with what happened.
   const json list = json::parse(service.Request("GET", "/api/v1/transcode/list").body);
@@ -278,4 +290,74 @@ TEST_CASE("Transcoder plugin: cancelling queued and running jobs leaves nothing"
   const json failed = service.WaitEvent("transcode.failed", "long1");
   REQUIRE_FALSE(failed.is_null());
   CHECK(failed.at("reason") == "cancelled");
+}
+
+TEST_CASE("Transcoder plugin: a job interrupted by a shutdown runs again after a restart",
+          "[transcoder][plugin][jobs]") {
+  MediaTempDir data("sg-transcoder-plugin");
+  const std::string objects = data / "objects";
+  fs::create_directories(objects + "/uploads/r");
+  MakeClip(objects + "/uploads/r/source.mp4", ClipSpec{320, 240, 15, 12, false});
+  std::string job_id;
+  {
+    Service first(data.path);
+    job_id = Submit(first, "r", "uploads/r/source.mp4", R"(,"options":{"preset":"veryslow"})");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    json job;
+    while (std::chrono::steady_clock::now() < deadline) {
+      job = json::parse(first.Request("GET", "/api/v1/transcode/status?job_id=" + job_id).body);
+      if (job.at("state") == "running" && job.at("progress").get<int>() > 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(job.at("state") == "running");
+  }  // stopped mid-transcode: the job goes back to the queue, nothing is published
+  CHECK_FALSE(fs::exists(objects + "/media/r"));
+
+  Service second(data.path);
+  const json job = second.WaitFinished(job_id);
+  INFO(job.dump());
+  CHECK(job.at("state") == "completed");
+  CHECK(job.at("attempts") == 2);
+  CHECK(job.at("frames_encoded") == 180);
+  CHECK(fs::exists(objects + "/media/r/master.m3u8"));
+  CHECK(fs::is_empty(data / "tmp/transcode"));
+  const json completed = second.WaitEvent("transcode.completed", "r");
+  REQUIRE_FALSE(completed.is_null());
+  CHECK(completed.at("job_id") == job_id);
+}
+
+TEST_CASE("Transcoder plugin: the worker service runs the jobs a transcoder submits",
+          "[transcoder][plugin][jobs]") {
+  MediaTempDir data("sg-transcoder-plugin");
+  const std::string objects = data / "objects";
+  fs::create_directories(objects + "/uploads/w");
+  MakeClip(objects + "/uploads/w/source.mp4", ClipSpec{320, 240, 15, 2, true});
+  // Two "processes" on one data_dir: the transcoder only submits and reports; the worker
+  // service runs transcode jobs from the shared SQLite queue.
+  Service transcoder(data.path, [](streamgate::Config& config) {
+    config.service = "transcoder";
+    config.transcode.run_jobs = false;
+  });
+  Service worker(
+      data.path,
+      [](streamgate::Config& config) {
+        config.service = "worker";
+        config.jobs.run_transcode = true;
+      },
+      streamgate::NewWorkerPlugin);
+  const std::string job_id = Submit(transcoder, "w", "uploads/w/source.mp4");
+  const json job = transcoder.WaitFinished(job_id);
+  INFO(job.dump());
+  CHECK(job.at("state") == "completed");
+  CHECK(job.at("hls") == "media/w/master.m3u8");
+  CHECK(fs::exists(objects + "/media/w/master.m3u8"));
+  // The worker's view of the same job, through the generic jobs API.
+  const json generic = json::parse(worker.Request("GET", "/api/v1/jobs/status?id=" + job_id).body);
+  CHECK(generic.at("type") == "transcode");
+  CHECK(generic.at("state") == "succeeded");
+  CHECK(generic.at("result").at("frames_encoded") == 30);
+  // The worker's process published the event (in-process buses: only its own subscribers).
+  const json completed = worker.WaitEvent("transcode.completed", "w");
+  REQUIRE_FALSE(completed.is_null());
+  CHECK(completed.at("renditions")[0].at("name") == "240p");
 }

@@ -4,14 +4,20 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "events/redis_event_bus.h"
 #include "kernel/in_process_event_bus.h"
+#include "redis/redis_pool.h"
+#include "streamgate/config.h"
+#include "streamgate/kernel.h"
 #include "streamgate/runtime.h"
+#include "test_redis_server.h"
 
 namespace streamgate {
 namespace {
@@ -40,6 +46,35 @@ int64_t NowMs() {
       .count();
 }
 
+// The Redis bus as the tests use it: a short poll interval keeps them fast.
+RedisEventBusOptions RedisOptions(int port, const std::string& group = "contract") {
+  RedisEventBusOptions options;
+  options.redis_port = port;
+  options.group = group;
+  options.poll_interval_ms = 10;
+  return options;
+}
+
+// One bus of either backend (the contract below runs against both), with what it needs: the
+// Redis server (started first, stopped last) and the Runtime (outlives the bus).
+struct BusUnderTest {
+  BusUnderTest(const std::string& backend, int workers) {
+    if (backend == "redis") redis = std::make_unique<testing::TestRedisServer>();
+    runtime = MakeRuntime(workers);
+    if (redis) {
+      Result<std::unique_ptr<EventBus>> created =
+          NewRedisEventBus(RedisOptions(redis->port()), *runtime);
+      REQUIRE(created.ok());
+      bus = std::move(created).value();
+    } else {
+      bus = NewInProcessEventBus(*runtime);
+    }
+  }
+  std::unique_ptr<testing::TestRedisServer> redis;
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<EventBus> bus;
+};
+
 // Collects delivered events, thread-safely.
 struct Inbox {
   std::mutex mu;
@@ -59,8 +94,9 @@ struct Inbox {
 }  // namespace
 
 TEST_CASE("Events reach exact and wildcard subscribers", "[events]") {
-  auto runtime = MakeRuntime(2);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 2);
+  auto& bus = under.bus;
   Inbox uploads, everything, other;
   bus->Subscribe("upload.completed", uploads.Handler());
   bus->Subscribe("*", everything.Handler());
@@ -94,8 +130,9 @@ TEST_CASE("Events reach exact and wildcard subscribers", "[events]") {
 }
 
 TEST_CASE("Publish rejects an empty type and never runs handlers inline", "[events]") {
-  auto runtime = MakeRuntime(2);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 2);
+  auto& bus = under.bus;
   const Status empty = bus->Publish({"", "{}", "", 0});
   CHECK(empty.code() == StatusCode::kInvalidArgument);
 
@@ -112,8 +149,9 @@ TEST_CASE("Publish rejects an empty type and never runs handlers inline", "[even
 }
 
 TEST_CASE("Ids are unique across many publishers", "[events]") {
-  auto runtime = MakeRuntime(3);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 3);
+  auto& bus = under.bus;
   Inbox inbox;
   bus->Subscribe("*", inbox.Handler());
   std::vector<std::thread> publishers;
@@ -131,8 +169,9 @@ TEST_CASE("Ids are unique across many publishers", "[events]") {
 
 TEST_CASE("A handler can unsubscribe itself; no call starts afterwards", "[events]") {
   // One worker: deliveries run one after another, so the count is exact.
-  auto runtime = MakeRuntime(1);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 1);
+  auto& bus = under.bus;
   std::atomic<int> calls{0};
   std::atomic<int> witness{0};
   SubscriptionId id = 0;
@@ -147,8 +186,9 @@ TEST_CASE("A handler can unsubscribe itself; no call starts afterwards", "[event
 }
 
 TEST_CASE("Unsubscribe from another thread stops deliveries", "[events]") {
-  auto runtime = MakeRuntime(2);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 2);
+  auto& bus = under.bus;
   std::atomic<int> calls{0};
   std::atomic<int> witness{0};
   const SubscriptionId id = bus->Subscribe("tick", [&](const Event&) { ++calls; });
@@ -164,8 +204,9 @@ TEST_CASE("Unsubscribe from another thread stops deliveries", "[events]") {
 }
 
 TEST_CASE("A throwing handler does not stop the others", "[events]") {
-  auto runtime = MakeRuntime(1);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 1);
+  auto& bus = under.bus;
   std::atomic<int> calls{0};
   bus->Subscribe("e", [](const Event&) { throw std::runtime_error("handler bug"); });
   bus->Subscribe("e", [&](const Event&) { ++calls; });
@@ -175,8 +216,9 @@ TEST_CASE("A throwing handler does not stop the others", "[events]") {
 }
 
 TEST_CASE("Destroying the bus waits for deliveries in progress", "[events]") {
-  auto runtime = MakeRuntime(2);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 2);
+  auto& bus = under.bus;
   std::atomic<bool> started{false};
   std::atomic<bool> finished{false};
   bus->Subscribe("slow", [&](const Event&) {
@@ -214,13 +256,246 @@ TEST_CASE("Close drops pending deliveries and refuses new events", "[events]") {
 }
 
 TEST_CASE("Publishing after the runtime stopped fails and does not hang", "[events]") {
-  auto runtime = MakeRuntime(1);
-  auto bus = NewInProcessEventBus(*runtime);
+  const std::string backend = GENERATE(as<std::string>{}, "memory", "redis");
+  BusUnderTest under(backend, 1);
+  auto& bus = under.bus;
+  auto& runtime = under.runtime;
   bus->Subscribe("*", [](const Event&) {});
   runtime->Stop();
   CHECK(bus->Publish({"late", "{}", "", 0}).code() == StatusCode::kUnavailable);
   bus.reset();  // would wait forever if a dropped delivery were still counted
   SUCCEED();
+}
+
+// --- The Redis bus beyond the shared contract: groups, restarts, crashed consumers. ---
+
+TEST_CASE("Redis bus: every group gets every event; consumers of one group share them",
+          "[events][redis]") {
+  testing::TestRedisServer redis;
+  auto runtime = MakeRuntime(4);
+  auto make = [&](const std::string& group) {
+    Result<std::unique_ptr<EventBus>> bus =
+        NewRedisEventBus(RedisOptions(redis.port(), group), *runtime);
+    REQUIRE(bus.ok());
+    return std::move(bus).value();
+  };
+  auto metadata = make("metadata");
+  auto cache_a = make("cache");
+  auto cache_b = make("cache");
+  Inbox seen_by_metadata, seen_by_a, seen_by_b;
+  metadata->Subscribe("content.updated", seen_by_metadata.Handler());
+  cache_a->Subscribe("content.updated", seen_by_a.Handler());
+  cache_b->Subscribe("content.updated", seen_by_b.Handler());
+  auto publisher = make("upload");
+  for (int i = 0; i < 200; ++i) {
+    REQUIRE(
+        publisher->Publish({"content.updated", "{\"n\":" + std::to_string(i) + "}", "", 0}).ok());
+  }
+  REQUIRE(WaitUntil([&] { return seen_by_metadata.size() == 200; }, 20s));
+  REQUIRE(WaitUntil([&] { return seen_by_a.size() + seen_by_b.size() == 200; }, 20s));
+  std::this_thread::sleep_for(100ms);  // nothing more may arrive
+  CHECK(seen_by_metadata.size() == 200);
+  CHECK(seen_by_a.size() + seen_by_b.size() == 200);
+  // Each cache consumer saw distinct events, and together all of them, in stream order.
+  std::set<std::string> ids;
+  for (Inbox* inbox : {&seen_by_a, &seen_by_b}) {
+    for (const Event& event : inbox->events) ids.insert(event.id);
+  }
+  CHECK(ids.size() == 200);
+  for (std::size_t i = 0; i < seen_by_metadata.events.size(); ++i) {
+    CHECK(seen_by_metadata.events[i].data == "{\"n\":" + std::to_string(i) + "}");
+  }
+}
+
+TEST_CASE("Redis bus: a group resumes where it stopped; a new group starts as configured",
+          "[events][redis]") {
+  testing::TestRedisServer redis;
+  auto runtime = MakeRuntime(2);
+  Result<std::unique_ptr<EventBus>> publisher =
+      NewRedisEventBus(RedisOptions(redis.port(), "upload"), *runtime);
+  REQUIRE(publisher.ok());
+  {
+    Result<std::unique_ptr<EventBus>> first =
+        NewRedisEventBus(RedisOptions(redis.port(), "metadata"), *runtime);
+    REQUIRE(first.ok());
+    Inbox inbox;
+    (*first)->Subscribe("*", inbox.Handler());
+    REQUIRE((*publisher)->Publish({"a", "1", "", 0}).ok());
+    REQUIRE(WaitUntil([&] { return inbox.size() == 1; }));
+  }  // the metadata service goes down
+  REQUIRE((*publisher)->Publish({"b", "2", "", 0}).ok());
+  REQUIRE((*publisher)->Publish({"c", "3", "", 0}).ok());
+
+  // Back up (a new consumer in the same group): exactly what it missed, in order.
+  Result<std::unique_ptr<EventBus>> second =
+      NewRedisEventBus(RedisOptions(redis.port(), "metadata"), *runtime);
+  REQUIRE(second.ok());
+  Inbox resumed;
+  (*second)->Subscribe("*", resumed.Handler());
+  REQUIRE(WaitUntil([&] { return resumed.size() == 2; }));
+
+  // A brand-new group: earliest reads the whole stream, latest only what comes next.
+  RedisEventBusOptions earliest_options = RedisOptions(redis.port(), "newcomer");
+  Result<std::unique_ptr<EventBus>> earliest = NewRedisEventBus(earliest_options, *runtime);
+  RedisEventBusOptions latest_options = RedisOptions(redis.port(), "late");
+  latest_options.new_group_start = EventStartPosition::kLatest;
+  Result<std::unique_ptr<EventBus>> latest = NewRedisEventBus(latest_options, *runtime);
+  REQUIRE(earliest.ok());
+  REQUIRE(latest.ok());
+  Inbox from_start, from_now;
+  (*earliest)->Subscribe("*", from_start.Handler());
+  (*latest)->Subscribe("*", from_now.Handler());
+  REQUIRE(WaitUntil([&] { return from_start.size() == 3; }));
+  std::this_thread::sleep_for(200ms);  // the latest group has created itself by now
+  REQUIRE((*publisher)->Publish({"d", "4", "", 0}).ok());
+  REQUIRE(WaitUntil([&] { return from_now.size() == 1 && from_start.size() == 4; }));
+  std::this_thread::sleep_for(100ms);
+  CHECK(resumed.size() == 3);
+  CHECK(resumed.events[0].type == "b");
+  CHECK(resumed.events[1].type == "c");
+  CHECK(resumed.events[2].type == "d");
+  CHECK(from_start.events[0].type == "a");
+  CHECK(from_now.size() == 1);
+  CHECK(from_now.events[0].type == "d");
+}
+
+TEST_CASE("Redis bus: events a crashed consumer never acknowledged are taken over",
+          "[events][redis]") {
+  testing::TestRedisServer redis;
+  auto runtime = MakeRuntime(2);
+  Result<std::unique_ptr<EventBus>> publisher =
+      NewRedisEventBus(RedisOptions(redis.port(), "upload"), *runtime);
+  REQUIRE(publisher.ok());
+  internal::RedisEndpoint endpoint;
+  endpoint.port = redis.port();
+  internal::RedisPool raw(endpoint, 1);
+  REQUIRE(
+      raw.Command({"XGROUP", "CREATE", "streamgate:events", "transcoder", "0", "MKSTREAM"}).ok());
+  for (const char* type : {"x", "y"}) REQUIRE((*publisher)->Publish({type, "{}", "", 0}).ok());
+  // A consumer reads both and dies before acknowledging (kill -9).
+  Result<internal::RedisReply> read =
+      raw.Command({"XREADGROUP", "GROUP", "transcoder", "dead-consumer", "COUNT", "10", "STREAMS",
+                   "streamgate:events", ">"});
+  REQUIRE(read.ok());
+  REQUIRE(read->type == internal::RedisReply::Type::kArray);
+
+  RedisEventBusOptions options = RedisOptions(redis.port(), "transcoder");
+  options.claim_idle_ms = 300;
+  Result<std::unique_ptr<EventBus>> survivor = NewRedisEventBus(options, *runtime);
+  REQUIRE(survivor.ok());
+  Inbox inbox;
+  (*survivor)->Subscribe("*", inbox.Handler());
+  REQUIRE(WaitUntil([&] { return inbox.size() == 2; }, 10s));
+  CHECK(inbox.events[0].type == "x");
+  CHECK(inbox.events[1].type == "y");
+  // Acknowledged: nothing is pending in the group any more.
+  REQUIRE(WaitUntil([&] {
+    Result<internal::RedisReply> pending =
+        raw.Command({"XPENDING", "streamgate:events", "transcoder"});
+    return pending.ok() && !pending->elements.empty() && pending->elements[0].integer == 0;
+  }));
+}
+
+TEST_CASE("Redis bus: the stream is bounded, oversized events and bad options are refused",
+          "[events][redis]") {
+  testing::TestRedisServer redis;
+  auto runtime = MakeRuntime(2);
+  RedisEventBusOptions options = RedisOptions(redis.port(), "g");
+  options.max_length = 100;
+  options.max_event_bytes = 1000;
+  Result<std::unique_ptr<EventBus>> bus = NewRedisEventBus(options, *runtime);
+  REQUIRE(bus.ok());
+  for (int i = 0; i < 1000; ++i) REQUIRE((*bus)->Publish({"fill", "{}", "", 0}).ok());
+  internal::RedisEndpoint endpoint;
+  endpoint.port = redis.port();
+  internal::RedisPool raw(endpoint, 1);
+  Result<internal::RedisReply> length = raw.Command({"XLEN", "streamgate:events"});
+  REQUIRE(length.ok());
+  CHECK(length->integer >= 100);
+  CHECK(length->integer < 400);  // MAXLEN ~ trims whole nodes (100 entries each by default)
+
+  CHECK((*bus)->Publish({"big", std::string(1001, 'x'), "", 0}).code() ==
+        StatusCode::kInvalidArgument);
+  RedisEventBusOptions bad = options;
+  bad.stream = "";
+  CHECK(NewRedisEventBus(bad, *runtime).status().code() == StatusCode::kInvalidArgument);
+  bad = options;
+  bad.batch_size = 0;
+  CHECK(NewRedisEventBus(bad, *runtime).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Redis bus: Redis down is Unavailable; delivery resumes after a restart",
+          "[events][redis]") {
+  testing::TestRedisServer redis;
+  auto runtime = MakeRuntime(2);
+  Result<std::unique_ptr<EventBus>> bus =
+      NewRedisEventBus(RedisOptions(redis.port(), "g"), *runtime);
+  REQUIRE(bus.ok());
+  Inbox inbox;
+  (*bus)->Subscribe("e", inbox.Handler());
+  REQUIRE((*bus)->Publish({"e", "1", "", 0}).ok());
+  REQUIRE(WaitUntil([&] { return inbox.size() == 1; }));
+  redis.Stop();
+  CHECK((*bus)->Publish({"e", "lost", "", 0}).code() == StatusCode::kUnavailable);
+  std::this_thread::sleep_for(100ms);  // the poll loop meets the outage too
+  REQUIRE(redis.Start());
+  // The restarted server has no stream and no group (no persistence): both are recreated.
+  REQUIRE(WaitUntil([&] { return (*bus)->Publish({"e", "2", "", 0}).ok(); }));
+  REQUIRE(WaitUntil([&] { return inbox.size() >= 2; }, 10s));
+  CHECK(inbox.events.back().data == "2");
+}
+
+TEST_CASE("The kernel creates the bus events.* names; its group is the service name",
+          "[events][redis][kernel]") {
+  testing::TestRedisServer redis;
+  const std::map<std::string, std::string> environment = {
+      {"STREAMGATE_EVENTS_BACKEND", "redis"},
+      {"STREAMGATE_EVENTS_REDIS_PORT", std::to_string(redis.port())},
+      {"STREAMGATE_EVENTS_POLL_INTERVAL_MS", "10"},
+      {"STREAMGATE_EVENTS_NEW_GROUP_START", "latest"},
+      {"STREAMGATE_SERVER_PORT", "0"},
+      {"STREAMGATE_SERVER_HOST", "127.0.0.1"}};
+  Result<Config> loaded = LoadConfig(ConfigSources{{}, environment});
+  REQUIRE(loaded.ok());
+  CHECK(loaded->events.backend == EventBusBackend::kRedis);
+  CHECK(loaded->events.redis.new_group_start == EventStartPosition::kLatest);
+  CHECK(loaded->events.redis.group.empty());
+  auto runtime = MakeRuntime(2);
+  Config publisher_config = *loaded;
+  publisher_config.service = "upload";
+  Config subscriber_config = *loaded;
+  subscriber_config.service = "metadata";
+  Result<std::unique_ptr<Kernel>> publisher = Kernel::Create(publisher_config, *runtime);
+  Result<std::unique_ptr<Kernel>> subscriber = Kernel::Create(subscriber_config, *runtime);
+  REQUIRE(publisher.ok());
+  REQUIRE(subscriber.ok());
+  Inbox inbox;
+  (*subscriber)->events().Subscribe("upload.completed", inbox.Handler());
+  REQUIRE((*subscriber)->Start().ok());  // delivery starts with the kernel
+  REQUIRE((*publisher)->Start().ok());
+  // The metadata group exists once its kernel started (new_group_start=latest needs that).
+  internal::RedisEndpoint endpoint;
+  endpoint.port = redis.port();
+  internal::RedisPool raw(endpoint, 1);
+  REQUIRE(WaitUntil([&] {
+    Result<internal::RedisReply> groups = raw.Command({"XINFO", "GROUPS", "streamgate:events"});
+    return groups.ok() && groups->type == internal::RedisReply::Type::kArray &&
+           groups->elements.size() == 1;
+  }));
+  Result<internal::RedisReply> groups = raw.Command({"XINFO", "GROUPS", "streamgate:events"});
+  REQUIRE(groups.ok());
+  CHECK(groups->elements[0].elements[1].str == "metadata");  // [name, <group>, ...]
+  REQUIRE((*publisher)->events().Publish({"upload.completed", "{}", "", 0}).ok());
+  REQUIRE(WaitUntil([&] { return inbox.size() == 1; }));
+  (void)(*subscriber)->Stop();
+  (void)(*publisher)->Stop();
+
+  // Invalid bus options fail Kernel::Create and name the section.
+  Config bad = *loaded;
+  bad.events.redis.stream = "";
+  const Result<std::unique_ptr<Kernel>> refused = Kernel::Create(bad, *runtime);
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("events"));
 }
 
 }  // namespace streamgate

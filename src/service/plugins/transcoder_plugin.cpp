@@ -1,24 +1,30 @@
 // Copyright StreamGate authors. SPDX-License-Identifier: Apache-2.0
 //
-// The transcoder plugin: the /api/v1/transcode/* routes, a job for every `upload.completed`,
-// jobs run on the Runtime's worker pool with bounded concurrency, and the output published
-// atomically under media/<content_id>/ (staged in <data_dir>/tmp first), announced with
-// `transcode.completed` / `transcode.failed`.
-#include <atomic>
-#include <condition_variable>
+// The transcoder plugin: the /api/v1/transcode/* routes over the durable JobQueue, a "transcode"
+// job for every `upload.completed` (one job per upload however often the event is delivered),
+// and a JobWorker running those jobs (media/transcode_job.h: publication under
+// media/<content_id>/, then `transcode.completed` / `transcode.failed`).
+//
+// The queue is the worker plugin's when it runs in this process, and otherwise opened here from
+// the `jobs` section (SQLite <data_dir>/jobs.db or Redis), so a transcoder service on its own
+// shares the queue of the whole deployment. Jobs therefore survive a restart (kill -9: the
+// lease expires and the job runs again). With transcode.run_jobs false the process only submits
+// and reports; the worker service (jobs.run_transcode) or another transcoder runs the jobs.
+#include <algorithm>
 #include <filesystem>
-#include <mutex>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/log.h"
-#include "media/transcode_job_table.h"
+#include "media/transcode_job.h"
+#include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
+#include "streamgate/job_queue.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
-#include "streamgate/packager.h"
 #include "streamgate/plugins.h"
 #include "streamgate/transcoder.h"
 
@@ -29,47 +35,96 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Content ids name a directory: letters, digits, '-', '_' only.
-bool ValidContentId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (const char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    if (!ok) return false;
+// Transcode jobs examined per report (list, metrics): bounded work per request.
+constexpr int kListPageSize = 1000;
+constexpr int kMaxListPages = 20;
+
+// The route's names for job states (the API predates the JobQueue): a retry waiting for its
+// backoff is still "queued", a succeeded job is "completed".
+std::string_view TranscodeStateName(const Job& job) {
+  switch (job.state) {
+    case JobState::kQueued:
+    case JobState::kScheduled:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kSucceeded:
+      return "completed";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kCancelled:
+      return "cancelled";
   }
-  return true;
+  return "unknown";
 }
 
-// The ObjectStore key rules: '/'-separated segments, none empty, "." or ".."; no '\' or NUL.
-bool ValidObjectKey(std::string_view key) {
-  if (key.empty() || key.size() > 1024) return false;
-  std::size_t start = 0;
-  while (start <= key.size()) {
-    const std::size_t slash = std::min(key.find('/', start), key.size());
-    const std::string_view segment = key.substr(start, slash - start);
-    if (segment.empty() || segment == "." || segment == "..") return false;
-    start = slash + 1;
-  }
-  return key.find('\\') == std::string_view::npos && key.find('\0') == std::string_view::npos;
+json ParseOr(const std::string& text, json fallback) {
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? fallback : parsed;
 }
 
-json JobToJson(const TranscodeJob& job) {
-  json out = {{"job_id", job.id},
-              {"content_id", job.content_id},
-              {"source", job.source_key},
-              {"state", std::string(JobStateName(job.state))},
-              {"progress", job.progress},
-              {"created_unix_ms", job.created_unix_ms},
-              {"started_unix_ms", job.started_unix_ms},
-              {"finished_unix_ms", job.finished_unix_ms},
-              {"frames_encoded", job.frames_encoded},
-              {"duration_s", job.duration_s},
-              {"ladder", LadderToString(job.options.ladder)}};
-  if (!job.error.empty()) out["error"] = job.error;
-  if (!job.hls_key.empty()) out["hls"] = job.hls_key;
-  if (!job.dash_key.empty()) out["dash"] = job.dash_key;
-  if (!job.poster_key.empty()) out["poster"] = job.poster_key;
+// The error text without the status-code prefix the worker stores ("INVALID_ARGUMENT: ...").
+std::string ErrorText(const std::string& last_error) {
+  const std::size_t colon = last_error.find(": ");
+  if (colon != std::string::npos && colon > 0 &&
+      last_error.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == colon) {
+    return last_error.substr(colon + 2);
+  }
+  return last_error;
+}
+
+json JobToJson(const Job& job, const TranscodeSettings& settings) {
+  const json payload = ParseOr(job.payload, json::object());
+  const json result = ParseOr(job.result, json::object());
+  const bool terminal = IsTerminal(job.state);
+  const json overrides =
+      payload.is_object() && payload.contains("options") ? payload["options"] : json();
+  Result<TranscoderOptions> options = TranscodeOptionsFor(settings, overrides);
+  const auto field = [](const json& object, const char* name, json fallback) {
+    return object.is_object() && object.contains(name) ? object[name] : fallback;
+  };
+  json out = {
+      {"job_id", job.id},
+      {"content_id", field(payload, "content_id", "")},
+      {"source", field(payload, "source", "")},
+      {"state", std::string(TranscodeStateName(job))},
+      {"progress", job.state == JobState::kSucceeded ? 100 : job.progress},
+      {"attempts", job.attempts},
+      {"max_attempts", job.max_attempts},
+      {"created_unix_ms", job.created_ms},
+      {"started_unix_ms", field(result, "started_unix_ms", 0)},
+      {"finished_unix_ms", terminal ? job.updated_ms : 0},
+      {"frames_encoded", field(result, "frames_encoded", 0)},
+      {"duration_s", field(result, "duration_s", 0.0)},
+      {"ladder", LadderToString(options.ok() ? options->ladder : settings.transcoder.ladder)}};
+  if (job.state == JobState::kFailed || job.state == JobState::kCancelled ||
+      (!terminal && !job.last_error.empty())) {
+    out["error"] = job.state == JobState::kCancelled && job.last_error.empty()
+                       ? std::string("cancelled")
+                       : ErrorText(job.last_error);
+  }
+  for (const char* name : {"hls", "dash", "poster"}) {
+    const json value = field(result, name, "");
+    if (value.is_string() && !value.get<std::string>().empty()) out[name] = value;
+  }
+  if (result.is_object() && result.contains("renditions")) out["renditions"] = result["renditions"];
   return out;
+}
+
+// Every transcode job (newest last), at most kListPageSize * kMaxListPages of them.
+Result<std::vector<Job>> ListTranscodeJobs(JobQueue& queue, std::optional<JobState> state) {
+  std::vector<Job> jobs;
+  ListJobsRequest request;
+  request.type = kTranscodeJobType;
+  request.state = state;
+  request.limit = kListPageSize;
+  for (int page = 0; page < kMaxListPages; ++page) {
+    STREAMGATE_ASSIGN_OR_RETURN(ListJobsResponse response, queue.List(request));
+    for (Job& job : response.jobs) jobs.push_back(std::move(job));
+    if (response.next_cursor.empty()) break;
+    request.cursor = response.next_cursor;
+  }
+  return jobs;
 }
 
 class TranscoderPlugin final : public ServicePlugin {
@@ -81,11 +136,14 @@ class TranscoderPlugin final : public ServicePlugin {
     runtime_ = &context.runtime;
     events_ = &context.events;
     services_ = &context.services;
+    registry_ = &context.metrics;
     settings_ = context.config.transcode;
-    objects_root_ = context.config.data_dir + "/objects";
     staging_root_ = context.config.data_dir + "/tmp/transcode";
     STREAMGATE_RETURN_IF_ERROR(Transcoder::Create(settings_.transcoder).status());
-    STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics));
+    STREAMGATE_ASSIGN_OR_RETURN(metrics_, AddTranscodeJobMetrics(context.metrics));
+    STREAMGATE_ASSIGN_OR_RETURN(
+        active_, context.metrics.AddGauge("streamgate_transcode_jobs_active",
+                                          "Transcode jobs queued or running.", {"state"}));
     Router& router = context.router;
     STREAMGATE_RETURN_IF_ERROR(router.Add(HttpMethod::kPost, "/api/v1/transcode/submit",
                                           [this](HttpRequest& r) { return HandleSubmit(r); }));
@@ -105,411 +163,265 @@ class TranscoderPlugin final : public ServicePlugin {
   }
 
   Status Start() override {
-    // The upload plugin provides the store when it runs in this process; otherwise sources are
-    // read from (and output published to) <data_dir>/objects directly.
+    // The upload plugin's store when it runs here; otherwise the configured one (a shared
+    // local directory or S3), which is what the upload service writes to.
     store_ = services_->Find<ObjectStore>();
-    std::error_code error;
-    fs::create_directories(staging_root_, error);
-    if (error) return Status::Internal("cannot create " + staging_root_ + ": " + error.message());
-    // Staging left by a killed process is never playable; clear it.
-    for (const auto& entry : fs::directory_iterator(staging_root_, error)) {
-      fs::remove_all(entry.path(), error);
+    if (!store_) {
+      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
+                                  NewObjectStore(config().storage, config().data_dir));
+      store_ = std::move(own);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    started_ = true;
-    return Status::Ok();
+    queue_ = services_->Find<JobQueue>();
+    if (!queue_) {
+      JobQueueOptions options = config().jobs.queue;
+      if (options.sqlite_path.empty()) {
+        options.sqlite_path = (fs::path(config().data_dir) / "jobs.db").string();
+      }
+      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<JobQueue> own, NewJobQueue(options));
+      queue_ = std::move(own);
+    }
+    AddActiveCollector();
+    if (!settings_.run_jobs) return Status::Ok();
+    STREAMGATE_RETURN_IF_ERROR(CleanTranscodeStaging(staging_root_));
+    // A worker of its own, so that max_concurrent_jobs bounds transcodes alone (the worker
+    // plugin's JobWorker, if any, runs the other job types at its own concurrency).
+    JobWorkerOptions worker_options = config().jobs.worker;
+    worker_options.concurrency = settings_.max_concurrent_jobs;
+    STREAMGATE_ASSIGN_OR_RETURN(worker_, JobWorker::Create(queue_, worker_options, *runtime_));
+    TranscodeJobContext context;
+    context.settings = settings_;
+    context.store = store_;
+    context.queue = queue_;
+    context.events = events_;
+    context.runtime = runtime_;
+    context.staging_root = staging_root_;
+    context.metrics = metrics_;
+    STREAMGATE_RETURN_IF_ERROR(RegisterTranscodeJobHandler(*worker_, std::move(context)));
+    Logger("transcoder")
+        ->info("worker {} runs up to {} transcode jobs at once from the {} queue",
+               worker_->worker_id(), settings_.max_concurrent_jobs, queue_->backend());
+    return worker_->Start();
   }
 
   Status Stop() override {
     if (subscription_ != 0) events_->Unsubscribe(subscription_);
+    subscription_ = 0;
     // The registry outlives this plugin: its collector must not.
-    if (registry_ != nullptr) registry_->RemoveCollector(metrics_.collector);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      started_ = false;
-    }
-    jobs_.CancelAll();
-    std::unique_lock<std::mutex> lock(mutex_);
-    // Cancellation stops a transcode within about a frame; the bound only guards a wedged job.
-    idle_.wait_for(lock, std::chrono::seconds(30), [this] { return active_ == 0; });
+    if (collector_ >= 0) registry_->RemoveCollector(collector_);
+    collector_ = -1;
+    // Running transcodes stop within about a frame and go back to the queue for a retry.
+    if (worker_) worker_->Stop();
     return Status::Ok();
+  }
+
+  HealthReport Health() const override {
+    if (worker_ && !worker_->queue_reachable()) {
+      return {HealthState::kDegraded,
+              "the job queue (" + std::string(queue_->backend()) + ") is unreachable"};
+    }
+    return {};
   }
 
  private:
-  Result<TranscodeJob> Submit(const std::string& content_id, const std::string& source_key,
-                              const json* overrides) {
-    if (!ValidContentId(content_id)) {
-      return Status::InvalidArgument("content_id must be 1-128 characters of [A-Za-z0-9_-]");
-    }
-    if (!ValidObjectKey(source_key)) {
-      return Status::InvalidArgument("source must be an object key such as uploads/x/source.mp4");
-    }
-    TranscoderOptions options = settings_.transcoder;
-    if (overrides != nullptr) {
-      if (!overrides->is_object()) return Status::InvalidArgument("options must be an object");
-      try {
-        for (const auto& [name, value] : overrides->items()) {
-          if (name == "ladder") {
-            STREAMGATE_ASSIGN_OR_RETURN(options.ladder, ParseLadder(value.get<std::string>()));
-          } else if (name == "segment_seconds") {
-            options.packager.segment_seconds = value.get<double>();
-          } else if (name == "preset") {
-            options.preset = value.get<std::string>();
-          } else if (name == "crf") {
-            options.crf = value.get<int>();
-          } else if (name == "aes128") {
-            options.packager.aes128 = value.get<bool>();
-          } else if (name == "poster") {
-            options.poster = value.get<bool>();
-          } else {
-            return Status::InvalidArgument("unknown option \"" + name + "\"");
+  // streamgate_transcode_jobs_active{state}: transcode jobs of the whole queue, counted in the
+  // background (a query) and shown one scrape late.
+  void AddActiveCollector() {
+    Gauge* queued = &active_->WithLabels({"queued"});
+    Gauge* running = &active_->WithLabels({"running"});
+    auto refresh = std::make_shared<BackgroundRefresh>(
+        *runtime_, std::chrono::seconds(1), [queue = queue_, queued, running] {
+          for (const auto& [state, gauge] :
+               {std::pair{JobState::kQueued, queued}, std::pair{JobState::kRunning, running}}) {
+            Result<std::vector<Job>> jobs = ListTranscodeJobs(*queue, state);
+            if (jobs.ok()) gauge->Set(static_cast<double>(jobs->size()));
           }
-        }
-      } catch (const json::exception&) {
-        return Status::InvalidArgument("options have the wrong types");
-      }
-      // The same validation as the service's own settings.
-      STREAMGATE_RETURN_IF_ERROR(Transcoder::Create(options).status());
-    }
-    TranscodeJob job = jobs_.Add(content_id, source_key, std::move(options));
-    Pump();
-    return job;
+        });
+    collector_ = registry_->AddCollector([refresh] { refresh->Request(); });
   }
 
-  // Starts queued jobs while fewer than max_concurrent_jobs run.
-  void Pump() {
-    while (true) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!started_) return;
-      }
-      std::optional<TranscodeJob> job = jobs_.StartNext(settings_.max_concurrent_jobs);
-      if (!job) return;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++active_;
-      }
-      runtime_->Post([this, job = std::move(*job)]() mutable {
-        Run(job);
-        // Start the next job while this one still counts as active, and notify under the lock:
-        // once active_ drops to zero Stop() may return and the plugin be destroyed, so nothing
-        // here touches `this` after the lock is released.
-        Pump();
-        std::lock_guard<std::mutex> lock(mutex_);
-        --active_;
-        idle_.notify_all();
-      });
-    }
-  }
-
-  Result<std::string> ResolveSource(const TranscodeJob& job, const std::string& staging) {
-    if (store_) {
-      const std::optional<std::string> local = store_->LocalPath(job.source_key);
-      std::error_code error;
-      if (local && fs::is_regular_file(*local, error)) return *local;
-      const std::string copy = staging + "/source";
-      const Status fetched = store_->GetToFile(job.source_key, copy);
-      if (fetched.code() == StatusCode::kNotFound) {
-        return Status::NotFound("source object " + job.source_key + " not found");
-      }
-      STREAMGATE_RETURN_IF_ERROR(fetched);
-      return copy;
-    }
-    const std::string path = objects_root_ + "/" + job.source_key;
-    std::error_code error;
-    if (!fs::is_regular_file(path, error)) {
-      return Status::NotFound("source object " + job.source_key + " not found");
-    }
-    return path;
-  }
-
-  // Local: one rename of the staged directory (the previous version, if any, is swapped out
-  // first). Remote: every file, then manifest.mpd, then master.m3u8 last.
-  Status Publish(const std::string& content_id, const std::string& staged,
-                 const std::string& staging) {
-    const std::string prefix = "media/" + content_id;
-    std::optional<std::string> local_dir;
-    if (!store_) {
-      local_dir = objects_root_ + "/" + prefix;
-    } else if (auto path = store_->LocalPath(prefix + "/master.m3u8")) {
-      local_dir = fs::path(*path).parent_path().string();
-    }
-    std::error_code error;
-    if (local_dir) {
-      fs::create_directories(fs::path(*local_dir).parent_path(), error);
-      if (error) return Status::Internal("cannot create the media directory");
-      const std::string previous = staging + "/previous";
-      const bool had_previous = fs::exists(*local_dir, error);
-      if (had_previous) {
-        fs::rename(*local_dir, previous, error);
-        if (error) return Status::Internal("cannot replace " + prefix + ": " + error.message());
-      }
-      fs::rename(staged, *local_dir, error);
-      if (error) {
-        if (had_previous) fs::rename(previous, *local_dir, error);
-        return Status::Internal("cannot publish " + prefix);
-      }
-      return Status::Ok();
-    }
-    std::vector<std::string> last;
-    for (const auto& entry : fs::recursive_directory_iterator(staged, error)) {
-      if (!entry.is_regular_file()) continue;
-      const std::string relative = fs::relative(entry.path(), staged).string();
-      if (relative == "master.m3u8" || relative == "manifest.mpd") continue;
-      STREAMGATE_RETURN_IF_ERROR(store_->PutFile(prefix + "/" + relative, entry.path().string()));
-    }
-    if (error) return Status::Internal("cannot list the staged output");
-    for (const char* name : {"manifest.mpd", "master.m3u8"}) {
-      if (fs::exists(staged + "/" + name, error)) {
-        STREAMGATE_RETURN_IF_ERROR(store_->PutFile(prefix + "/" + name, staged + "/" + name));
-      }
-    }
-    return Status::Ok();
-  }
-
-  void Run(TranscodeJob job) {
-    const std::string staging = staging_root_ + "/" + job.id;
-    const std::string staged = staging + "/out";
-    std::error_code error;
-    fs::create_directories(staging, error);
-    TranscodeJob done = job;
-    Result<TranscodeResult> result = Status::Internal("not run");
-    {
-      Result<std::string> source = ResolveSource(job, staging);
-      if (!source.ok()) {
-        result = source.status();
-      } else {
-        Result<std::unique_ptr<Transcoder>> transcoder = Transcoder::Create(job.options, runtime_);
-        if (!transcoder.ok()) {
-          result = transcoder.status();
-        } else {
-          TranscodeRequest request;
-          request.input_path = *source;
-          request.output_dir = staged;
-          request.cancel = job.cancel;
-          const std::string id = job.id;
-          request.progress = [this, id](double percent) { jobs_.SetProgress(id, percent); };
-          result = (*transcoder)->Transcode(request);
-        }
-      }
-    }
-    if (result.ok()) {
-      const Status published = Publish(job.content_id, staged, staging);
-      if (!published.ok()) result = published;
-    }
-    fs::remove_all(staging, error);
-
-    if (!result.ok()) {
-      const bool cancelled = result.status().code() == StatusCode::kCancelled;
-      const std::string reason = result.status().message();
-      jobs_.Finish(job.id, cancelled ? JobState::kCancelled : JobState::kFailed, reason, nullptr);
-      (cancelled ? metrics_.cancelled : metrics_.failed)->Inc();
-      Logger("transcoder")
-          ->warn("transcode {} of {} {}: {}", job.id, job.content_id,
-                 cancelled ? "cancelled" : "failed", reason);
-      PublishEvent("transcode.failed", json{{"content_id", job.content_id},
-                                            {"job_id", job.id},
-                                            {"reason", cancelled ? "cancelled" : reason}});
-      return;
-    }
-    const PackagedMedia& media = result->media;
-    const std::string prefix = "media/" + job.content_id + "/";
-    done.frames_encoded = result->frames_encoded;
-    done.duration_s = media.duration_s;
-    done.hls_key = prefix + "master.m3u8";
-    done.dash_key = media.has_dash ? prefix + "manifest.mpd" : "";
-    done.poster_key = media.poster_uri.empty() ? "" : prefix + media.poster_uri;
-    jobs_.Finish(job.id, JobState::kCompleted, "", &done);
-    metrics_.completed->Inc();
-    metrics_.duration->Observe(result->elapsed_s);
-
-    int64_t audio_bandwidth = 0;
-    std::string audio_codecs;
-    for (const PackagedRendition& rendition : media.renditions) {
-      if (rendition.kind == RenditionKind::kAudio) {
-        audio_bandwidth = rendition.peak_bandwidth;
-        audio_codecs = "," + rendition.codecs;
-      }
-    }
-    json renditions = json::array();
-    for (const PackagedRendition& rendition : media.renditions) {
-      if (rendition.kind != RenditionKind::kVideo) continue;
-      renditions.push_back({{"name", rendition.name},
-                            {"width", rendition.width},
-                            {"height", rendition.height},
-                            {"bandwidth", rendition.peak_bandwidth + audio_bandwidth},
-                            {"codecs", rendition.codecs + audio_codecs}});
-    }
-    Logger("transcoder")
-        ->info("transcode {} of {} completed: {} renditions, {:.1f} s of media in {:.1f} s", job.id,
-               job.content_id, renditions.size(), media.duration_s, result->elapsed_s);
-    PublishEvent("transcode.completed", json{{"content_id", job.content_id},
-                                             {"job_id", job.id},
-                                             {"duration_s", media.duration_s},
-                                             {"renditions", renditions},
-                                             {"hls", done.hls_key},
-                                             {"dash", done.dash_key},
-                                             {"poster", done.poster_key}});
-  }
-
-  void PublishEvent(const std::string& type, const json& data) {
-    Event event;
-    event.type = type;
-    event.data = data.dump();
-    const Status status = events_->Publish(std::move(event));
-    if (!status.ok()) Logger("transcoder")->warn("cannot publish {}: {}", type, status.ToString());
+  Result<Job> Submit(const std::string& content_id, const std::string& source_key,
+                     const json& overrides, std::string idempotency_key) {
+    if (!queue_) return Status::Unavailable("the transcoder has not started");
+    STREAMGATE_ASSIGN_OR_RETURN(
+        SubmitJobRequest request,
+        MakeTranscodeJob(settings_, content_id, source_key, overrides, std::move(idempotency_key)));
+    return queue_->Submit(request);
   }
 
   void OnUpload(const Event& event) {
-    try {
-      const json data = json::parse(event.data);
-      const std::string content_id = data.at("content_id").get<std::string>();
-      const std::string key = data.at("object_key").get<std::string>();
-      Result<TranscodeJob> job = Submit(content_id, key, nullptr);
-      if (!job.ok()) {
-        Logger("transcoder")
-            ->warn("upload.completed for {} not transcoded: {}", content_id,
-                   job.status().ToString());
-      }
-    } catch (const json::exception& error) {
-      Logger("transcoder")->warn("malformed upload.completed event: {}", error.what());
+    const json data = json::parse(event.data, nullptr, false);
+    const auto text = [&data](const char* name) {
+      const auto it = data.is_object() ? data.find(name) : data.end();
+      return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string content_id = text("content_id");
+    const std::string key = text("object_key");
+    if (content_id.empty() || key.empty()) {
+      Logger("transcoder")->warn("malformed upload.completed event {}", event.id);
+      return;
+    }
+    // Redelivered events (at-least-once buses) find the job submitted the first time.
+    Result<Job> job = Submit(content_id, key, json(), UploadTranscodeKey(content_id, key));
+    if (!job.ok()) {
+      Logger("transcoder")
+          ->warn("upload.completed for {} not transcoded: {}", content_id, job.status().ToString());
     }
   }
 
+  // A transcode job by id; NotFound for unknown ids and for jobs of other types.
+  Result<Job> GetTranscodeJob(const std::string& id) {
+    if (!queue_) return Status::Unavailable("the transcoder has not started");
+    Result<Job> job = queue_->Get(id);
+    if ((!job.ok() && job.status().code() == StatusCode::kInvalidArgument) ||
+        (job.ok() && job->type != kTranscodeJobType)) {
+      return Status::NotFound("no transcode job " + id.substr(0, 64));
+    }
+    return job;
+  }
+
   HttpResponse HandleSubmit(HttpRequest& request) {
-    json body;
-    try {
-      body = json::parse(request.body);
-    } catch (const json::exception&) {
+    const json body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) {
       return HttpResponse::Error(Status::InvalidArgument("the body is not JSON"));
     }
-    if (!body.is_object())
+    if (!body.is_object()) {
       return HttpResponse::Error(Status::InvalidArgument("expected an object"));
+    }
     const auto text = [&body](const char* name) -> std::string {
       const auto it = body.find(name);
       return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
     std::string source = text("object_key");
     if (source.empty()) source = text("source");
+    std::string idempotency_key = text("idempotency_key");
+    if (idempotency_key.empty()) idempotency_key = std::string(request.Header("Idempotency-Key"));
     const auto options = body.find("options");
-    Result<TranscodeJob> job =
-        Submit(text("content_id"), source, options != body.end() ? &*options : nullptr);
+    Result<Job> job = Submit(text("content_id"), source, options != body.end() ? *options : json(),
+                             std::move(idempotency_key));
     if (!job.ok()) return HttpResponse::Error(job.status());
-    return HttpResponse::Json(202, JobToJson(*job).dump());
+    return HttpResponse::Json(202, JobToJson(*job, settings_).dump());
   }
 
   HttpResponse HandleStatus(HttpRequest& request) {
     const std::string id(request.Query("job_id"));
     if (id.empty()) return HttpResponse::Error(Status::InvalidArgument("job_id is required"));
-    const std::optional<TranscodeJob> job = jobs_.Get(id);
-    if (!job) return HttpResponse::Error(Status::NotFound("no transcode job " + id));
-    return HttpResponse::Json(200, JobToJson(*job).dump());
+    Result<Job> job = GetTranscodeJob(id);
+    if (!job.ok()) return HttpResponse::Error(job.status());
+    return HttpResponse::Json(200, JobToJson(*job, settings_).dump());
   }
 
   HttpResponse HandleCancel(HttpRequest& request) {
     std::string id(request.Query("job_id"));
     if (id.empty()) {
-      try {
-        const json body = json::parse(request.body);
-        id = body.at("job_id").get<std::string>();
-      } catch (const json::exception&) {
-        return HttpResponse::Error(Status::InvalidArgument("job_id is required"));
+      const json body = json::parse(request.body, nullptr, false);
+      if (body.is_object() && body.contains("job_id") && body["job_id"].is_string()) {
+        id = body["job_id"].get<std::string>();
       }
     }
-    Result<JobState> state = jobs_.Cancel(id);
-    if (!state.ok()) return HttpResponse::Error(state.status());
+    if (id.empty()) return HttpResponse::Error(Status::InvalidArgument("job_id is required"));
+    Result<Job> found = GetTranscodeJob(id);
+    if (!found.ok()) return HttpResponse::Error(found.status());
+    Result<Job> job = queue_->Cancel(id);
+    if (!job.ok()) return HttpResponse::Error(job.status());
+    if (job->state == JobState::kCancelled) {
+      // It never ran (or never will again): nobody else announces the end of this content's
+      // transcode.
+      metrics_.cancelled->Inc();
+      const json payload = ParseOr(job->payload, json::object());
+      Event event;
+      event.type = "transcode.failed";
+      event.data = json{{"content_id", payload.value("content_id", "")},
+                        {"job_id", job->id},
+                        {"reason", "cancelled"}}
+                       .dump();
+      if (const Status published = events_->Publish(std::move(event)); !published.ok()) {
+        Logger("transcoder")->warn("cannot publish transcode.failed: {}", published.ToString());
+      }
+    }
     // A running job reports "cancelling" until its worker has stopped and cleaned up.
     const std::string shown =
-        *state == JobState::kRunning ? "cancelling" : std::string(JobStateName(*state));
+        job->state == JobState::kRunning ? "cancelling" : std::string(TranscodeStateName(*job));
     return HttpResponse::Json(200, json{{"job_id", id}, {"state", shown}}.dump());
   }
 
   HttpResponse HandleList(HttpRequest& request) {
-    std::optional<JobState> filter;
+    if (!queue_) return HttpResponse::Error(Status::Unavailable("the transcoder has not started"));
     const std::string_view wanted = request.Query("state");
-    if (!wanted.empty()) {
-      for (const JobState state : {JobState::kQueued, JobState::kRunning, JobState::kCompleted,
-                                   JobState::kFailed, JobState::kCancelled}) {
-        if (JobStateName(state) == wanted) filter = state;
-      }
-      if (!filter) return HttpResponse::Error(Status::InvalidArgument("unknown state"));
+    std::vector<std::optional<JobState>> states = {std::nullopt};
+    if (wanted == "queued") {
+      states = {JobState::kQueued, JobState::kScheduled};
+    } else if (wanted == "running") {
+      states = {JobState::kRunning};
+    } else if (wanted == "completed") {
+      states = {JobState::kSucceeded};
+    } else if (wanted == "failed") {
+      states = {JobState::kFailed};
+    } else if (wanted == "cancelled") {
+      states = {JobState::kCancelled};
+    } else if (!wanted.empty()) {
+      return HttpResponse::Error(Status::InvalidArgument("unknown state"));
     }
-    json jobs = json::array();
-    for (const TranscodeJob& job : jobs_.List(filter)) jobs.push_back(JobToJson(job));
-    return HttpResponse::Json(200, json{{"jobs", jobs}}.dump());
+    std::vector<Job> jobs;
+    for (const std::optional<JobState>& state : states) {
+      Result<std::vector<Job>> page = ListTranscodeJobs(*queue_, state);
+      if (!page.ok()) return HttpResponse::Error(page.status());
+      for (Job& job : *page) jobs.push_back(std::move(job));
+    }
+    // Newest first.
+    std::stable_sort(jobs.begin(), jobs.end(),
+                     [](const Job& a, const Job& b) { return a.created_ms > b.created_ms; });
+    json out = json::array();
+    for (const Job& job : jobs) out.push_back(JobToJson(job, settings_));
+    return HttpResponse::Json(200, json{{"jobs", out}}.dump());
   }
 
-  // streamgate_transcode_jobs_total{state}, streamgate_transcode_duration_seconds and
-  // streamgate_transcode_jobs_active, for /metrics (the JSON view is HandleMetrics).
-  Status AddMetrics(MetricsRegistry& registry) {
-    STREAMGATE_ASSIGN_OR_RETURN(
-        CounterFamily * finished,
-        registry.AddCounter("streamgate_transcode_jobs_total",
-                            "Transcode jobs finished, by outcome.", {"state"}));
-    metrics_.completed = &finished->WithLabels({"completed"});
-    metrics_.failed = &finished->WithLabels({"failed"});
-    metrics_.cancelled = &finished->WithLabels({"cancelled"});
-    STREAMGATE_ASSIGN_OR_RETURN(
-        HistogramFamily * duration,
-        registry.AddHistogram("streamgate_transcode_duration_seconds",
-                              "Wall time of completed transcode jobs.", {},
-                              {1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600}));
-    metrics_.duration = &duration->Get();
-    STREAMGATE_ASSIGN_OR_RETURN(GaugeFamily * active,
-                                registry.AddGauge("streamgate_transcode_jobs_active",
-                                                  "Transcode jobs queued or running.", {"state"}));
-    Gauge* queued = &active->WithLabels({"queued"});
-    Gauge* running = &active->WithLabels({"running"});
-    metrics_.collector = registry.AddCollector([this, queued, running] {
-      const TranscodeMetrics now = jobs_.Metrics();
-      const auto count = [&now](const char* state) {
-        const auto it = now.jobs_by_state.find(state);
-        return it == now.jobs_by_state.end() ? 0.0 : static_cast<double>(it->second);
-      };
-      queued->Set(count("queued"));
-      running->Set(count("running"));
-    });
-    registry_ = &registry;
-    return Status::Ok();
-  }
-
+  // Figures over every transcode job in the queue, whichever process ran it.
   HttpResponse HandleMetrics() {
-    const TranscodeMetrics metrics = jobs_.Metrics();
-    const double mean =
-        metrics.finished_jobs > 0 ? metrics.run_seconds_total / metrics.finished_jobs : 0.0;
-    json out = {{"jobs", metrics.jobs_by_state},
-                {"frames_encoded_total", metrics.frames_encoded_total},
+    if (!queue_) return HttpResponse::Error(Status::Unavailable("the transcoder has not started"));
+    Result<std::vector<Job>> jobs = ListTranscodeJobs(*queue_, std::nullopt);
+    if (!jobs.ok()) return HttpResponse::Error(jobs.status());
+    std::map<std::string, int64_t> by_state;
+    int64_t frames = 0;
+    int64_t finished = 0;
+    double run_total = 0;
+    double run_max = 0;
+    double media_total = 0;
+    for (const Job& job : *jobs) {
+      ++by_state[std::string(TranscodeStateName(job))];
+      if (job.state != JobState::kSucceeded) continue;
+      const json result = ParseOr(job.result, json::object());
+      if (!result.is_object()) continue;
+      const double elapsed = result.value("elapsed_s", 0.0);
+      frames += result.value("frames_encoded", int64_t{0});
+      media_total += result.value("duration_s", 0.0);
+      run_total += elapsed;
+      run_max = std::max(run_max, elapsed);
+      ++finished;
+    }
+    const double mean = finished > 0 ? run_total / static_cast<double>(finished) : 0.0;
+    json out = {{"jobs", by_state},
+                {"frames_encoded_total", frames},
                 {"completed_run_seconds",
-                 {{"count", metrics.finished_jobs},
-                  {"total", metrics.run_seconds_total},
-                  {"max", metrics.run_seconds_max},
-                  {"mean", mean}}},
-                {"media_seconds_total", metrics.media_seconds_total},
-                {"max_concurrent_jobs", settings_.max_concurrent_jobs}};
+                 {{"count", finished}, {"total", run_total}, {"max", run_max}, {"mean", mean}}},
+                {"media_seconds_total", media_total},
+                {"max_concurrent_jobs", settings_.max_concurrent_jobs},
+                {"queue", std::string(queue_->backend())}};
     return HttpResponse::Json(200, out.dump());
   }
 
   Runtime* runtime_ = nullptr;
   EventBus* events_ = nullptr;
   ServiceRegistry* services_ = nullptr;
-  TranscodeSettings settings_;
-  std::string objects_root_;
-  std::string staging_root_;
-  std::shared_ptr<ObjectStore> store_;
-  SubscriptionId subscription_ = 0;
-  TranscodeJobTable jobs_;
   MetricsRegistry* registry_ = nullptr;
-  struct {
-    Counter* completed = nullptr;
-    Counter* failed = nullptr;
-    Counter* cancelled = nullptr;
-    Histogram* duration = nullptr;
-    int collector = -1;
-  } metrics_;
-  std::mutex mutex_;  // guards started_ and active_
-  std::condition_variable idle_;
-  bool started_ = false;
-  int active_ = 0;
+  TranscodeSettings settings_;
+  std::string staging_root_;
+  std::shared_ptr<ObjectStore> store_;  // set in Start()
+  std::shared_ptr<JobQueue> queue_;     // set in Start()
+  std::unique_ptr<JobWorker> worker_;   // set in Start() when transcode.run_jobs
+  SubscriptionId subscription_ = 0;
+  TranscodeJobMetrics metrics_;
+  GaugeFamily* active_ = nullptr;
+  int collector_ = -1;
 };
 
 }  // namespace

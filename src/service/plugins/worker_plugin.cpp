@@ -11,6 +11,10 @@
 //   GET  /api/v1/jobs/status?id=ID                                             -> job
 //   POST /api/v1/jobs/cancel    {"id"}                                         -> job
 //   GET  /api/v1/jobs/list?state=&type=&cursor=&limit=      -> {"jobs": [...], "next_cursor"}
+//
+// With jobs.run_transcode it also runs "transcode" jobs (media/transcode_job.h), reading sources
+// from and publishing media to the upload plugin's ObjectStore or the configured one, so that the
+// worker service takes transcodes too.
 #include <charconv>
 #include <filesystem>
 #include <limits>
@@ -20,10 +24,12 @@
 
 #include "common/log.h"
 #include "jobs/job_common.h"
+#include "media/transcode_job.h"
 #include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/monitor.h"
+#include "streamgate/object_store.h"
 #include "streamgate/plugins.h"
 
 namespace streamgate {
@@ -167,6 +173,12 @@ class WorkerPlugin final : public ServicePlugin {
       STREAMGATE_RETURN_IF_ERROR(RegisterBuiltinJobHandlers(*worker_));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<JobQueue>(queue_));
     STREAMGATE_RETURN_IF_ERROR(context.services.Provide<JobWorker>(worker_));
+    services_ = &context.services;
+    events_ = &context.events;
+    runtime_ = &context.runtime;
+    if (settings_.run_transcode) {
+      STREAMGATE_ASSIGN_OR_RETURN(transcode_metrics_, AddTranscodeJobMetrics(context.metrics));
+    }
     STREAMGATE_RETURN_IF_ERROR(AddMetrics(context.metrics, context.runtime));
     return AddRoutes(context.router);
   }
@@ -195,6 +207,7 @@ class WorkerPlugin final : public ServicePlugin {
 
   Status Start() override {
     if (!settings_.run_worker) return Status::Ok();
+    if (settings_.run_transcode) STREAMGATE_RETURN_IF_ERROR(RegisterTranscode());
     std::string types;
     for (const std::string& type : worker_->types()) types += (types.empty() ? "" : ", ") + type;
     Logger("jobs")->info("worker {} runs job types [{}] on the {} queue", worker_->worker_id(),
@@ -217,6 +230,25 @@ class WorkerPlugin final : public ServicePlugin {
   }
 
  private:
+  // The transcoder plugin's job handler on this worker (found objects are Provided in Init).
+  Status RegisterTranscode() {
+    TranscodeJobContext context;
+    context.settings = config().transcode;
+    context.store = services_->Find<ObjectStore>();
+    if (!context.store) {
+      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
+                                  NewObjectStore(config().storage, config().data_dir));
+      context.store = std::move(own);
+    }
+    context.queue = queue_;
+    context.events = events_;
+    context.runtime = runtime_;
+    context.staging_root = config().data_dir + "/tmp/transcode";
+    context.metrics = transcode_metrics_;
+    STREAMGATE_RETURN_IF_ERROR(CleanTranscodeStaging(context.staging_root));
+    return RegisterTranscodeJobHandler(*worker_, std::move(context));
+  }
+
   Status AddRoutes(Router& router) {
     RouteOptions submit_options;
     submit_options.max_body_bytes = settings_.queue.max_payload_bytes + kEnvelopeBytes;
@@ -294,6 +326,10 @@ class WorkerPlugin final : public ServicePlugin {
   }
 
   JobsConfig settings_;
+  ServiceRegistry* services_ = nullptr;
+  EventBus* events_ = nullptr;
+  Runtime* runtime_ = nullptr;
+  TranscodeJobMetrics transcode_metrics_;
   std::shared_ptr<JobQueue> queue_;
   std::shared_ptr<JobWorker> worker_;
 };
