@@ -72,7 +72,7 @@ struct TranscoderOptions {
   double max_duration_s = 6 * 3600.0;
 };
 
-// The `transcode.*` configuration section: the Transcoder's options plus how the transcoder
+// The transcode configuration section: the Transcoder options plus how the transcoder
 // service runs jobs (durable "transcode" jobs on the JobQueue, see docs/jobs.md).
 struct TranscodeSettings {
   TranscoderOptions transcoder;

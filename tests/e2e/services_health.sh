@@ -49,8 +49,16 @@ check_service() {
   port=$(free_port)
   data=$WORK/data-$name
   log=$WORK/$name.log
-  STREAMGATE_SERVER_HOST=127.0.0.1 STREAMGATE_SERVER_PORT=$port STREAMGATE_DATA_DIR=$data \
-    "$bin" >"$log" 2>&1 &
+  local extra=()
+  # Alone, the gateway has no services to reach: leave them unconfigured (their routes answer
+  # 503) rather than pointing at ports that may belong to something else, so it is healthy.
+  if [ "$name" = api-gateway ]; then
+    for s in upload transcoder streaming metadata cache auth worker monitor; do
+      extra+=("STREAMGATE_GATEWAY_${s^^}_URL=")
+    done
+  fi
+  env "${extra[@]}" STREAMGATE_SERVER_HOST=127.0.0.1 STREAMGATE_SERVER_PORT=$port \
+    STREAMGATE_DATA_DIR=$data "$bin" >"$log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   url=http://127.0.0.1:$port

@@ -56,12 +56,13 @@ field() {  # field JSON NAME: a top-level string or number of a JSON document
   /usr/bin/python3 -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
 }
 
-ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=15:duration=4 \
+ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=480x360:rate=15:duration=20 \
   -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$DATA/objects/uploads/k/source.mp4" ||
   die "ffmpeg generates the source clip"
 
 start_server
-# veryslow keeps the first attempt busy long enough to be killed mid-transcode.
+# veryslow on a 20 s clip keeps the first attempt busy (seconds, even on an idle machine) long
+# enough to be killed mid-transcode.
 SUBMIT=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"content_id":"k","object_key":"uploads/k/source.mp4","options":{"preset":"veryslow"}}' \
   "$URL/api/v1/transcode/submit")
@@ -96,8 +97,8 @@ if ffmpeg -nostdin -v error -i "$DATA/objects/media/k/master.m3u8" -f null - 2>"
 else
   fail "the published package decodes" "$(tail -n 3 "$WORK/ffmpeg.log")"
 fi
-[ "$(field "$STATUS" frames_encoded)" = 60 ] && pass "every frame encoded once in the final run" ||
-  fail "60 frames encoded" "$STATUS"
+[ "$(field "$STATUS" frames_encoded)" = 300 ] && pass "every frame encoded once in the final run" ||
+  fail "300 frames encoded (20 s at 15 fps)" "$STATUS"
 
 kill -TERM "$PID" && wait "$PID"
 PID=

@@ -161,7 +161,7 @@ TEST_CASE("docs/openapi.yaml documents exactly the monolith's routes", "[docs][o
   std::vector<std::unique_ptr<Plugin>> plugins;
   for (auto* factory :
        {&NewUploadPlugin, &NewTranscoderPlugin, &NewStreamingPlugin, &NewMetadataPlugin,
-        &NewCachePlugin, &NewAuthPlugin, &NewWorkerPlugin, &NewMonitorPlugin}) {
+        &NewCachePlugin, &NewAuthPlugin, &NewWorkerPlugin, &NewMonitorPlugin, &NewWebPlugin}) {
     plugins.push_back(factory());
   }
   const std::set<std::string> served = ServedOperations("streamgate", std::move(plugins));
@@ -174,7 +174,15 @@ TEST_CASE("docs/openapi.yaml documents exactly the api-gateway's own routes", "[
   const Json spec = LoadSpec();
   std::vector<std::unique_ptr<Plugin>> plugins;
   plugins.push_back(NewGatewayPlugin());
-  const std::set<std::string> served = ServedOperations("api-gateway", std::move(plugins));
+  std::set<std::string> served = ServedOperations("api-gateway", std::move(plugins));
+  // The forwarding catch-alls are not an API of their own: they carry the operations documented
+  // for the services (DefaultGatewayRoutes in gateway.h says which service owns which prefix).
+  for (auto it = served.begin(); it != served.end();) {
+    const bool forward = it->size() > 14 && (it->ends_with(" /api/v1/{path}") ||
+                                              it->ends_with(" /stream/{path}"));
+    it = forward ? served.erase(it) : std::next(it);
+  }
+  CHECK(served.count("GET /api/v1/gateway/services") == 1);
   // The kernel endpoints are served by every process, the gateway included.
   std::set<std::string> documented = SpecOperations(spec, "api-gateway");
   for (const auto& [path, item] : spec["paths"].items()) {
