@@ -20,7 +20,8 @@ wait_for() {
 
 # start_nginx DIR PORT ROOT WORKER_CONNECTIONS KEEPALIVE_TIMEOUT [SERVER_EXTRA]: writes
 # DIR/nginx.conf, starts nginx in the foreground of a background job and sets NGINX_PID.
-# SERVER_EXTRA is inserted into the server block (e.g. a secure_link location). Ordinary production settings:
+# SERVER_EXTRA is inserted into the server block (e.g. a secure_link location), $NGINX_HTTP_EXTRA
+# (when set) into the http block (e.g. an upstream). Ordinary production settings:
 # one worker per CPU, sendfile, tcp_nopush, no access log; temp paths and pid inside DIR.
 start_nginx() {
   local dir=$1 port=$2 root=$3 connections=$4 keepalive=$5 extra=${6:-}
@@ -49,6 +50,7 @@ http {
   fastcgi_temp_path $dir/fastcgi;
   uwsgi_temp_path $dir/uwsgi;
   scgi_temp_path $dir/scgi;
+${NGINX_HTTP_EXTRA:-}
   server {
     listen 127.0.0.1:$port;
     root $root;

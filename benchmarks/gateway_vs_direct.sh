@@ -11,6 +11,9 @@
 # below the log level, like the service. curl checks that both paths return identical bytes;
 # then wrk --latency runs against each URL on each path, alternating which goes first, and the
 # table shows requests/s, p99 latency and the gateway/direct throughput ratio (target >= 0.7x).
+# The peer: nginx (Debian) as a reverse proxy in front of the same service (proxy_pass to an
+# upstream with keep-alive connections, the production way), measured the same way, so the
+# gateway's cost is compared with a proxy's cost on this machine, not only with no proxy at all.
 #
 # Environment (defaults in brackets):
 #   WRK_THREADS [2]  WRK_CONNECTIONS [32]  WRK_DURATION [10s]  WARMUP_DURATION [2s]  ROUNDS [3]
@@ -43,7 +46,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 TMP=$(mktemp -d /tmp/sg_gateway_bench.XXXXXX)
 SVC_PID=
 GW_PID=
+NGINX_PID=
 cleanup() {
+  [[ -n $NGINX_PID ]] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
   [[ -n $GW_PID ]] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
   [[ -n $SVC_PID ]] && kill "$SVC_PID" 2>/dev/null && wait "$SVC_PID" 2>/dev/null
   rm -rf "$TMP"
@@ -83,10 +88,17 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+NGINX_PORT=$(free_port)
+NGINX_HTTP_EXTRA="  upstream service { server 127.0.0.1:$SVC_PORT; keepalive 64; }" \
+  start_nginx "$TMP/nginx" "$NGINX_PORT" "$TMP/root" 4096 65 \
+  "    location / { proxy_pass http://service; proxy_http_version 1.1;
+                 proxy_set_header Connection \"\"; }"
+wait_for "http://127.0.0.1:$NGINX_PORT/health" "$NGINX_PID" "nginx (proxy)"
+
 # --- same bytes both ways ------------------------------------------------------------------------
 for p in "${PATHS[@]}"; do
   want=$(sha256sum <"$TMP/root$p" | cut -d' ' -f1)
-  for port in "$SVC_PORT" "$GW_PORT"; do
+  for port in "$SVC_PORT" "$GW_PORT" "$NGINX_PORT"; do
     got=$(curl -sf --noproxy '*' "http://127.0.0.1:$port$p" | sha256sum | cut -d' ' -f1)
     [[ $got == "$want" ]] || die "port $port returned different bytes for $p"
   done
@@ -112,6 +124,7 @@ echo "warm-up: $WARMUP_DURATION per URL and path"
 for p in "${PATHS[@]}"; do
   wrk_latency "http://127.0.0.1:$SVC_PORT$p" "$WARMUP_DURATION" >/dev/null
   wrk_latency "http://127.0.0.1:$GW_PORT$p" "$WARMUP_DURATION" >/dev/null
+  wrk_latency "http://127.0.0.1:$NGINX_PORT$p" "$WARMUP_DURATION" >/dev/null
 done
 
 echo "measuring: wrk --latency -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION, $ROUNDS round(s)"
@@ -120,10 +133,15 @@ ERRORS=0
 turn=0
 for ((round = 0; round < ROUNDS; round++)); do
   for i in "${!PATHS[@]}"; do
-    if ((turn++ % 2 == 0)); then order=(direct gateway); else order=(gateway direct); fi
+    case $((turn++ % 3)) in
+      0) order=(direct gateway nginx) ;;
+      1) order=(gateway nginx direct) ;;
+      *) order=(nginx direct gateway) ;;
+    esac
     for via in "${order[@]}"; do
       port=$SVC_PORT
       [[ $via == gateway ]] && port=$GW_PORT
+      [[ $via == nginx ]] && port=$NGINX_PORT
       read -r rps p99 errs <<<"$(wrk_latency "http://127.0.0.1:$port${PATHS[$i]}" "$WRK_DURATION")"
       printf '  %-18s %-8s %12s req/s  p99 %8s ms%s\n' "${LABELS[$i]}" "$via" "$rps" "$p99" \
         "$( ((errs > 0)) && echo "  ($errs errors)")"
@@ -136,20 +154,24 @@ done
 
 echo
 machine_line
-echo "streamgate_file_server (the service) vs streamgate-api-gateway in front of it; medians"
+echo "streamgate_file_server (the service) directly, through streamgate-api-gateway, and through"
+echo "nginx as a reverse proxy (keep-alive upstream); medians"
 echo
-printf '| %-18s | %13s | %14s | %13s | %14s | %15s |\n' "route" "direct req/s" \
-  "gateway req/s" "direct p99 ms" "gateway p99 ms" "gateway/direct"
-printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------" "---------------" "----------------" \
-  "---------------" "----------------" "-----------------"
+printf '| %-18s | %12s | %13s | %11s | %15s | %13s | %13s |\n' "route" "direct req/s" \
+  "gateway req/s" "nginx req/s" "p99 ms d/g/n" "gateway/direct" "gateway/nginx"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "--------------------" "--------------" "---------------" \
+  "-------------" "-----------------" "----------------" "---------------"
 for i in "${!PATHS[@]}"; do
   d=$(median <<<"${RPS[direct,$i]}")
   g=$(median <<<"${RPS[gateway,$i]}")
+  n=$(median <<<"${RPS[nginx,$i]}")
   dp=$(median <<<"${P99[direct,$i]}")
   gp=$(median <<<"${P99[gateway,$i]}")
-  ratio=$(awk -v g="$g" -v d="$d" 'BEGIN {printf "%.2f", (d > 0) ? g / d : 0}')
-  printf '| %-18s | %13.0f | %14.0f | %13s | %14s | %14sx |\n' "${LABELS[$i]}" "$d" "$g" "$dp" \
-    "$gp" "$ratio"
+  np=$(median <<<"${P99[nginx,$i]}")
+  gd=$(awk -v a="$g" -v b="$d" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
+  gn=$(awk -v a="$g" -v b="$n" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
+  printf '| %-18s | %12.0f | %13.0f | %11.0f | %15s | %13sx | %12sx |\n' "${LABELS[$i]}" "$d" \
+    "$g" "$n" "$dp/$gp/$np" "$gd" "$gn"
 done
 if ((ERRORS > 0)); then
   die "$ERRORS socket errors or non-2xx responses during the runs: the numbers are not comparable"

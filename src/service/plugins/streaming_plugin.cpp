@@ -20,6 +20,7 @@
 #include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
 #include "service/session_caller.h"
+#include "service/shared_stores.h"
 #include "streamgate/authenticator.h"
 #include "streamgate/cache.h"
 #include "streamgate/metadata_store.h"
@@ -149,23 +150,12 @@ class StreamingPlugin final : public ServicePlugin {
   }
 
   Status Start() override {
-    std::shared_ptr<ObjectStore> store = services_->Find<ObjectStore>();
-    if (store == nullptr) {
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
-                                  NewObjectStore(config().storage, config().data_dir));
-      store = std::move(own);
-    }
+    STREAMGATE_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store,
+                                FindOrOpenObjectStore(*services_, config()));
     library_ = std::make_shared<PackageLibrary>(
         std::move(store), static_cast<std::size_t>(options_.package_cache_entries));
 
-    metadata_ = services_->Find<MetadataStore>();
-    if (metadata_ == nullptr) {
-      MetadataStoreOptions metadata;
-      metadata.path = config().data_dir + "/metadata.db";
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> own,
-                                  MetadataStore::Open(metadata));
-      metadata_ = std::move(own);
-    }
+    STREAMGATE_ASSIGN_OR_RETURN(metadata_, FindOrOpenMetadataStore(*services_, config()));
     STREAMGATE_ASSIGN_OR_RETURN(authenticator_, FindOrCreateSessionVerifier(*services_, config()));
     verifier_ = services_->Find<OwnershipVerifier>();
     if (verifier_ == nullptr && !config().chain.endpoints.empty()) {

@@ -22,6 +22,7 @@
 #include "media/transcode_job.h"
 #include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
+#include "service/shared_stores.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
@@ -165,12 +166,7 @@ class TranscoderPlugin final : public ServicePlugin {
   Status Start() override {
     // The upload plugin's store when it runs here; otherwise the configured one (a shared
     // local directory or S3), which is what the upload service writes to.
-    store_ = services_->Find<ObjectStore>();
-    if (!store_) {
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
-                                  NewObjectStore(config().storage, config().data_dir));
-      store_ = std::move(own);
-    }
+    STREAMGATE_ASSIGN_OR_RETURN(store_, FindOrOpenObjectStore(*services_, config()));
     queue_ = services_->Find<JobQueue>();
     if (!queue_) {
       JobQueueOptions options = config().jobs.queue;

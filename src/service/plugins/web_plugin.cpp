@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "service/plugins/service_plugin.h"
+#include "service/shared_stores.h"
 #include "streamgate/metadata_store.h"
 #include "streamgate/object_store.h"
 #include "streamgate/plugins.h"
@@ -131,20 +132,8 @@ class WebPlugin final : public ServicePlugin {
   Status Start() override {
     if (!options_.enabled) return Status::Ok();
     // The monolith shares the metadata and upload plugins' objects; alone, open our own.
-    metadata_ = services_->Find<MetadataStore>();
-    if (metadata_ == nullptr) {
-      MetadataStoreOptions metadata;
-      metadata.path = config().data_dir + "/metadata.db";
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> own,
-                                  MetadataStore::Open(metadata));
-      metadata_ = std::move(own);
-    }
-    store_ = services_->Find<ObjectStore>();
-    if (store_ == nullptr) {
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
-                                  NewObjectStore(config().storage, config().data_dir));
-      store_ = std::move(own);
-    }
+    STREAMGATE_ASSIGN_OR_RETURN(metadata_, FindOrOpenMetadataStore(*services_, config()));
+    STREAMGATE_ASSIGN_OR_RETURN(store_, FindOrOpenObjectStore(*services_, config()));
     return Status::Ok();
   }
 

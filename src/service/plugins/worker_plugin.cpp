@@ -27,6 +27,7 @@
 #include "media/transcode_job.h"
 #include "service/background_refresh.h"
 #include "service/plugins/service_plugin.h"
+#include "service/shared_stores.h"
 #include "streamgate/job_queue.h"
 #include "streamgate/monitor.h"
 #include "streamgate/object_store.h"
@@ -234,12 +235,7 @@ class WorkerPlugin final : public ServicePlugin {
   Status RegisterTranscode() {
     TranscodeJobContext context;
     context.settings = config().transcode;
-    context.store = services_->Find<ObjectStore>();
-    if (!context.store) {
-      STREAMGATE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> own,
-                                  NewObjectStore(config().storage, config().data_dir));
-      context.store = std::move(own);
-    }
+    STREAMGATE_ASSIGN_OR_RETURN(context.store, FindOrOpenObjectStore(*services_, config()));
     context.queue = queue_;
     context.events = events_;
     context.runtime = runtime_;
