@@ -7,11 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
-#include <signal.h>
 #include <streamgate/object_store.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -22,10 +19,10 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "object_store_contract.h"
+#include "s3rver_process.h"
 
 namespace {
 
@@ -39,7 +36,7 @@ using streamgate::Status;
 using streamgate::StatusCode;
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
-constexpr char kBucket[] = "streamgate-test";
+constexpr const char* kBucket = streamgate::testing::S3rverProcess::kBucket;
 
 struct TempDir {
   TempDir() {
@@ -64,86 +61,8 @@ uint16_t FreePort() {
   return ntohs(addr.sin_port);
 }
 
-bool CanConnect(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // s3rver on 127.0.0.1:<free port> with one bucket, its data in a fresh temporary directory.
-class S3rver {
- public:
-  explicit S3rver(std::vector<std::string> extra_args = {}) : port_(FreePort()) {
-    const std::string binary = std::string(STREAMGATE_TEST_PEERS_DIR) + "/.bin/s3rver";
-    REQUIRE(std::filesystem::exists(binary));  // run scripts/install-test-peers.sh
-    const std::string port = std::to_string(port_);
-    const std::string dir = data_.path.string();
-    std::vector<std::string> args = {binary,   "-d", dir,        "--address",          "127.0.0.1",
-                                     "--port", port, "--silent", "--configure-bucket", kBucket};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      // Dies with the test process, whatever way that ends.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      ::execv(binary.c_str(), argv.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 300 && !CanConnect(port_); ++i) {
-      int status = 0;
-      REQUIRE(::waitpid(pid_, &status, WNOHANG) == 0);  // s3rver exited early
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    REQUIRE(CanConnect(port_));
-  }
-  ~S3rver() {
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  S3rver(const S3rver&) = delete;
-  S3rver& operator=(const S3rver&) = delete;
-
-  uint16_t port() const { return port_; }
-  S3ObjectStoreOptions Options() const {
-    S3ObjectStoreOptions options;
-    options.endpoint = "http://127.0.0.1:" + std::to_string(port_);
-    options.bucket = kBucket;
-    options.access_key = "S3RVER";
-    options.secret_key = "S3RVER";
-    return options;
-  }
-  // Part files of multipart uploads not yet completed, as s3rver keeps them on disk.
-  int PendingPartFiles() const {
-    int count = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(data_.path)) {
-      const std::string path = entry.path().string();
-      if (entry.is_regular_file() && path.find("uploads") != std::string::npos &&
-          entry.path().filename().string().find_first_not_of("0123456789") == std::string::npos) {
-        ++count;
-      }
-    }
-    return count;
-  }
-
- private:
-  TempDir data_;
-  uint16_t port_;
-  pid_t pid_ = -1;
-};
+using S3rver = streamgate::testing::S3rverProcess;
 
 std::unique_ptr<ObjectStore> OpenStore(const S3ObjectStoreOptions& options) {
   auto store = NewS3ObjectStore(options);

@@ -28,7 +28,8 @@ class S3rverProcess {
  public:
   static constexpr const char* kBucket = "streamgate-test";
 
-  S3rverProcess() : port_(FreePort()) {
+  // `extra_args` go after the standard ones (e.g. {"--service-endpoint", "localhost"}).
+  explicit S3rverProcess(std::vector<std::string> extra_args = {}) : port_(FreePort()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "sg-s3rver-XXXXXX").string();
     dir_ = ::mkdtemp(pattern.data());
     const std::string binary = std::string(STREAMGATE_TEST_PEERS_DIR) + "/.bin/s3rver";
@@ -43,6 +44,7 @@ class S3rverProcess {
                                      "--silent",
                                      "--configure-bucket",
                                      kBucket};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
@@ -85,6 +87,18 @@ class S3rverProcess {
     options.access_key = "S3RVER";
     options.secret_key = "S3RVER";
     return options;
+  }
+  // Part files of multipart uploads not yet completed, as s3rver keeps them on disk.
+  int PendingPartFiles() const {
+    int count = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+      const std::string path = entry.path().string();
+      if (entry.is_regular_file() && path.find("uploads") != std::string::npos &&
+          entry.path().filename().string().find_first_not_of("0123456789") == std::string::npos) {
+        ++count;
+      }
+    }
+    return count;
   }
 
  private:
